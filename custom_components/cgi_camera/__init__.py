@@ -1,0 +1,117 @@
+"""The CGI Camera integration: OEM IP cameras speaking one of four HTTP CGI dialects."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import ConfigType
+
+from .client import AuthError, CameraError, Credentials, StreamKind, connect
+from .const import (
+    CONF_DIALECT,
+    CONF_RTSP_PORT,
+    CONF_RTSP_URL,
+    CONF_SNAPSHOT_URL,
+    CONF_STREAM,
+    DEFAULT_RTSP_PORT,
+    DEFAULT_STREAM,
+    DOMAIN,
+    HOUSEKEEPING_INTERVAL,
+    PLATFORMS,
+)
+from .coordinator import SettingsCoordinator
+from .data import CgiCameraConfigEntry, CgiCameraData
+from .services import async_setup_services
+
+_LOGGER = logging.getLogger(__name__)
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's services once."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:
+    """Connect to the camera and set up its entities."""
+    data = entry.data
+    session = async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
+    try:
+        camera = await connect(
+            session,
+            data[CONF_DIALECT],
+            data[CONF_HOST],
+            data[CONF_PORT],
+            Credentials(data[CONF_USERNAME], data[CONF_PASSWORD]),
+            https=data.get(CONF_SSL, False),
+        )
+    except AuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except CameraError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    options = entry.options
+    stream = StreamKind(options.get(CONF_STREAM, DEFAULT_STREAM))
+    stream_url = await camera.find_stream(
+        stream, options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT), options.get(CONF_RTSP_URL)
+    )
+    if stream_url is None:
+        _LOGGER.info("No RTSP stream found for %s; showing snapshots only", entry.title)
+
+    coordinator = SettingsCoordinator(hass, entry, camera)
+    # Discovery has just read every setting: no second round trip for the first data.
+    coordinator.async_set_updated_data(dict(camera.state))
+    entry.runtime_data = CgiCameraData(
+        camera=camera,
+        coordinator=coordinator,
+        stream=stream,
+        stream_url=stream_url,
+        snapshot_url=options.get(CONF_SNAPSHOT_URL) or None,
+    )
+
+    async def _housekeeping(_now: object) -> None:
+        await coordinator.async_housekeeping()
+
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, _housekeeping, timedelta(seconds=HOUSEKEEPING_INTERVAL),
+            name=f"{DOMAIN} housekeeping",
+        )
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:
+    """Unload the entities and drop the camera session."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.camera.close()
+    return unloaded

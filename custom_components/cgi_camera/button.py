@@ -1,0 +1,88 @@
+"""Buttons: the camera's one-shot actions and PTZ presets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.button import (
+    ButtonDeviceClass,
+    ButtonEntity,
+    ButtonEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .client import Action, Camera, PresetOp
+from .data import CgiCameraConfigEntry
+from .entity import CgiCameraEntity
+
+PARALLEL_UPDATES = 1
+
+# Without a preset list from the device, offer this many "go to preset" buttons.
+UNLISTED_PRESETS = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class CgiButtonDescription(ButtonEntityDescription):
+    """What pressing does."""
+
+    press: Callable[[Camera], Coroutine[Any, Any, None]]
+
+
+def _action(action: Action, **kwargs: Any) -> CgiButtonDescription:
+    async def press(camera: Camera) -> None:
+        await camera.press(action)
+
+    return CgiButtonDescription(key=action, translation_key=action, press=press, **kwargs)
+
+
+DESCRIPTIONS: dict[Action, CgiButtonDescription] = {
+    d.key: d  # type: ignore[misc]
+    for d in (
+        _action(Action.REBOOT, device_class=ButtonDeviceClass.RESTART,
+                entity_category=EntityCategory.CONFIG),
+        _action(Action.TRIGGER_ALARM, entity_registry_enabled_default=False),
+        _action(Action.SYNC_TIME, entity_category=EntityCategory.CONFIG,
+                entity_registry_enabled_default=False),
+        _action(Action.PTZ_STOP),
+    )
+}
+
+
+def _preset(number: int, name: str | None) -> CgiButtonDescription:
+    async def press(camera: Camera) -> None:
+        await camera.ptz_preset(PresetOp.GOTO, number)
+
+    return CgiButtonDescription(
+        key=f"ptz_preset_{number}",
+        translation_key="ptz_preset",
+        translation_placeholders={"preset": name or str(number)},
+        press=press,
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
+) -> None:
+    """Add a button per supported action and per PTZ preset."""
+    coordinator = entry.runtime_data.coordinator
+    caps = coordinator.camera.capabilities
+    descriptions = [DESCRIPTIONS[a] for a in sorted(caps.actions) if a in DESCRIPTIONS]
+    if caps.ptz is not None:
+        presets = caps.ptz.presets
+        if presets is None:
+            presets = {n: None for n in range(1, UNLISTED_PRESETS + 1)}  # type: ignore[misc]
+        descriptions += [_preset(n, name) for n, name in sorted(presets.items())]
+    async_add_entities(CgiButton(coordinator, d) for d in descriptions)
+
+
+class CgiButton(CgiCameraEntity, ButtonEntity):
+    """Runs one action on the camera."""
+
+    entity_description: CgiButtonDescription
+
+    async def async_press(self) -> None:
+        await self._device_call(self.entity_description.press(self.camera), "action_failed")

@@ -1,0 +1,176 @@
+"""The camera every dialect implements, and what they share."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Self
+
+import aiohttp
+from yarl import URL
+
+from . import rtsp
+from .errors import AuthError, CameraError, NotSupported, ProtocolError
+from .models import (
+    Action,
+    Capabilities,
+    DeviceInfo,
+    PresetOp,
+    PtzMove,
+    SettingKey,
+    State,
+    StreamKind,
+)
+from .transport import SNAPSHOT_LIMIT, Credentials, Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+JPEG_MAGIC = b"\xff\xd8"
+
+
+class Camera(ABC):
+    """One connected camera.
+
+    Created by :meth:`connect` (or :func:`..detect`), which logs in exactly once and
+    discovers identity, capabilities and the first state. Afterwards the owner calls
+    :meth:`read_state` periodically and the action methods on demand.
+    """
+
+    dialect: ClassVar[str]
+    default_rtsp_port: ClassVar[int] = 554
+
+    def __init__(self, transport: Transport, credentials: Credentials) -> None:
+        self.transport = transport
+        self.credentials = credentials
+        self.info = DeviceInfo(dialect=self.dialect)
+        self.capabilities = Capabilities()
+        self.state: State = {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.transport.host}:{self.transport.port}>"
+
+    # -- detection and set-up -------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    async def fingerprint(cls, transport: Transport) -> bool:
+        """True when the host speaks this dialect. Must not attempt a login."""
+
+    @classmethod
+    async def connect(cls, transport: Transport, credentials: Credentials) -> Self:
+        """Log in once, then discover the device. Never retries a failed login."""
+        camera = cls(transport, credentials)
+        await camera.login()
+        await camera.discover()
+        return camera
+
+    @abstractmethod
+    async def login(self) -> None:
+        """Authenticate once; raise :class:`AuthError` when refused."""
+
+    @abstractmethod
+    async def discover(self) -> None:
+        """Fill :attr:`info`, :attr:`capabilities` and :attr:`state`."""
+
+    async def close(self) -> None:
+        """Release what the session holds on the device (default: nothing)."""
+
+    async def housekeeping(self) -> None:
+        """Called every few seconds by the owner: keep sessions alive and the like.
+
+        Must be cheap when there is nothing to do; the default does nothing.
+        """
+
+    # -- settings -------------------------------------------------------------
+
+    @abstractmethod
+    async def read_state(self) -> State:
+        """Read every supported setting and value in as few requests as possible."""
+
+    @abstractmethod
+    async def write(self, key: SettingKey, value: Any) -> None:
+        """Change one setting (read-modify-write); updates :attr:`state`."""
+
+    async def press(self, action: Action) -> None:
+        """Run a one-shot action."""
+        if action not in self.capabilities.actions:
+            raise NotSupported(f"{action} is not supported by this device")
+        await self._press(action)
+
+    @abstractmethod
+    async def _press(self, action: Action) -> None: ...
+
+    # -- PTZ --------------------------------------------------------------------
+
+    async def ptz_move(self, move: PtzMove, speed: int = 50) -> None:
+        """Start a continuous movement (speed 1-100) or stop."""
+        ptz = self.capabilities.ptz
+        if ptz is None or move not in ptz.moves:
+            raise NotSupported(f"PTZ {move} is not supported by this device")
+        await self._ptz_move(move, ptz.native_speed(speed))
+
+    async def ptz_preset(self, op: PresetOp, preset: int) -> None:
+        """Go to, save or delete a preset."""
+        ptz = self.capabilities.ptz
+        if ptz is None:
+            raise NotSupported("this device has no PTZ")
+        if not ptz.preset_min <= preset <= ptz.preset_max:
+            raise NotSupported(f"preset {preset} is outside {ptz.preset_min}-{ptz.preset_max}")
+        await self._ptz_preset(op, preset)
+
+    async def _ptz_move(self, move: PtzMove, speed: int) -> None:
+        raise NotSupported("this device has no PTZ")
+
+    async def _ptz_preset(self, op: PresetOp, preset: int) -> None:
+        raise NotSupported("this device has no PTZ")
+
+    # -- media ----------------------------------------------------------------
+
+    @abstractmethod
+    async def _snapshot(self, stream: StreamKind) -> bytes: ...
+
+    async def snapshot(self, stream: StreamKind = StreamKind.MAIN, url: str | None = None) -> bytes:
+        """A JPEG still image; from ``url`` (with Basic auth) when the user set one."""
+        if url:
+            resp = await self.transport.send(
+                "GET",
+                URL(url),
+                limit=SNAPSHOT_LIMIT,
+                auth=aiohttp.BasicAuth(self.credentials.username, self.credentials.password),
+            )
+            if resp.status in (401, 403):
+                raise AuthError(f"snapshot URL refused the credentials ({resp.status})")
+            if resp.status != 200:
+                raise ProtocolError(f"snapshot URL answered HTTP {resp.status}")
+            image = resp.body
+        else:
+            image = await self._snapshot(stream)
+        if not image.startswith(JPEG_MAGIC):
+            raise ProtocolError("snapshot is not a JPEG image")
+        return image
+
+    def rtsp_candidates(self, stream: StreamKind, port: int) -> list[str]:
+        """Possible RTSP URLs (without credentials), most likely first."""
+        return []
+
+    async def find_stream(
+        self, stream: StreamKind, port: int | None = None, override: str | None = None
+    ) -> str | None:
+        """The first RTSP URL that answers DESCRIBE, without credentials; None if none."""
+        candidates = [override] if override else self.rtsp_candidates(
+            stream, port or self.default_rtsp_port
+        )
+        for url in candidates:
+            try:
+                if await rtsp.describe(url, self.credentials.username, self.credentials.password):
+                    return url
+            except AuthError:
+                _LOGGER.warning("The RTSP server of %s refused the credentials", self)
+                return None
+            except CameraError as err:
+                _LOGGER.debug("RTSP candidate of %s failed: %s", self, err)
+        return None
+
+    def authenticated_url(self, url: str) -> str:
+        """``url`` with this camera's credentials, percent-encoded."""
+        return rtsp.with_credentials(url, self.credentials.username, self.credentials.password)

@@ -1,0 +1,72 @@
+"""Find out which dialect a host speaks, then log in exactly once.
+
+Every dialect's fingerprint runs first; none of them logs in, so a wrong password
+costs one failed login in total (param_cgi devices lock the account after five).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+
+from .camera import Camera
+from .dialects import BY_NAME, DIALECTS
+from .errors import CameraError, ConnectError, UnsupportedDevice
+from .transport import DEFAULT_TIMEOUT, DETECT_TIMEOUT, Credentials, Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def detect(
+    session: aiohttp.ClientSession,
+    host: str,
+    port: int,
+    credentials: Credentials,
+    *,
+    https: bool = False,
+) -> Camera:
+    """Identify the dialect of ``host`` and return the connected camera.
+
+    Raises :class:`ConnectError`/:class:`Timeout` when nothing answers,
+    :class:`UnsupportedDevice` when HTTP answers but no dialect recognises it, and
+    :class:`AuthError` when the dialect is known but the credentials are refused.
+    """
+    transport = Transport(session, host, port, https=https, timeout=DETECT_TIMEOUT)
+    reached = False
+    for cls in DIALECTS:
+        try:
+            mine = await cls.fingerprint(transport)
+        except ConnectError:
+            if not reached:
+                raise  # the host itself is unreachable: no point asking further
+            _LOGGER.debug("%s fingerprint of %s:%s failed to connect", cls.dialect, host, port)
+            continue
+        except CameraError as err:
+            reached = True
+            _LOGGER.debug("%s fingerprint of %s:%s: %s", cls.dialect, host, port, err)
+            continue
+        reached = True
+        if mine:
+            _LOGGER.debug("%s:%s speaks %s", host, port, cls.dialect)
+            camera = await cls.connect(transport, credentials)
+            transport.timeout = DEFAULT_TIMEOUT
+            return camera
+    raise UnsupportedDevice(f"{host}:{port} speaks none of the known camera dialects")
+
+
+async def connect(
+    session: aiohttp.ClientSession,
+    dialect: str,
+    host: str,
+    port: int,
+    credentials: Credentials,
+    *,
+    https: bool = False,
+) -> Camera:
+    """Connect to a camera whose dialect is already known (set-up after the flow)."""
+    cls = BY_NAME.get(dialect)
+    if cls is None:
+        raise UnsupportedDevice(f"unknown dialect {dialect!r}")
+    transport = Transport(session, host, port, https=https, timeout=DEFAULT_TIMEOUT)
+    return await cls.connect(transport, credentials)

@@ -1,0 +1,288 @@
+"""Config flow: auto-detecting user step, reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .client import (
+    AuthError,
+    Camera,
+    CameraError,
+    ConnectError,
+    Credentials,
+    SSLVerifyError,
+    StreamKind,
+    UnsupportedDevice,
+    connect,
+    detect,
+)
+from .client.rtsp import describe
+from .const import (
+    CONF_ALARM_INTERVAL,
+    CONF_DIALECT,
+    CONF_RTSP_PORT,
+    CONF_RTSP_URL,
+    CONF_SCAN_INTERVAL,
+    CONF_SNAPSHOT_URL,
+    CONF_STREAM,
+    DEFAULT_ALARM_INTERVAL,
+    DEFAULT_PORT,
+    DEFAULT_RTSP_PORT,
+    DEFAULT_SCAN_INTERVAL,
+    DEFAULT_STREAM,
+    DOMAIN,
+)
+from .data import CgiCameraConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
+
+CONNECTION_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_HOST): str,
+        vol.Required(CONF_PORT, default=DEFAULT_PORT): _PORT,
+        vol.Required(CONF_SSL, default=False): bool,
+        vol.Required(CONF_VERIFY_SSL, default=True): bool,
+    }
+)
+CREDENTIALS_SCHEMA = vol.Schema(
+    {vol.Required(CONF_USERNAME, default="admin"): str, vol.Required(CONF_PASSWORD): _PASSWORD}
+)
+USER_SCHEMA = CONNECTION_SCHEMA.extend(CREDENTIALS_SCHEMA.schema)
+
+
+def _error_key(err: Exception) -> str:
+    """The translated flow error for a failed connection attempt."""
+    if isinstance(err, AuthError):
+        return "invalid_auth"
+    if isinstance(err, SSLVerifyError):
+        return "ssl_error"
+    if isinstance(err, ConnectError):
+        return "cannot_connect"
+    if isinstance(err, UnsupportedDevice):
+        return "unsupported_device"
+    if isinstance(err, CameraError):
+        return "protocol_error"
+    return "unknown"
+
+
+class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a camera: detect its dialect, identify it by MAC."""
+
+    VERSION = 1
+
+    async def _try(
+        self, data: Mapping[str, Any], dialect: str | None = None
+    ) -> tuple[Camera | None, dict[str, str]]:
+        """Connect once with ``data``; return the camera or the flow errors."""
+        session = async_get_clientsession(self.hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
+        credentials = Credentials(data[CONF_USERNAME], data[CONF_PASSWORD])
+        try:
+            if dialect is None:
+                camera = await detect(
+                    session, data[CONF_HOST], int(data[CONF_PORT]), credentials,
+                    https=data.get(CONF_SSL, False),
+                )
+            else:
+                camera = await connect(
+                    session, dialect, data[CONF_HOST], int(data[CONF_PORT]), credentials,
+                    https=data.get(CONF_SSL, False),
+                )
+        except Exception as err:  # noqa: BLE001 - every failure becomes a form error
+            key = _error_key(err)
+            if key == "unknown":
+                _LOGGER.exception("Unexpected error talking to %s", data[CONF_HOST])
+            else:
+                _LOGGER.debug("Connecting to %s failed: %s", data[CONF_HOST], err)
+            return None, {"base": key}
+        await camera.close()
+        return camera, {}
+
+    @staticmethod
+    def _unique_id(camera: Camera, data: Mapping[str, Any]) -> str:
+        return camera.info.unique_id or f"{data[CONF_HOST]}:{data[CONF_PORT]}"
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the address and login, then detect the dialect."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_input[CONF_PORT] = int(user_input[CONF_PORT])
+            camera, errors = await self._try(user_input)
+            if camera is not None:
+                await self.async_set_unique_id(self._unique_id(camera, user_input))
+                # A known camera that moved to a new address: follow it.
+                self._abort_if_unique_id_configured(
+                    updates={
+                        CONF_HOST: user_input[CONF_HOST],
+                        CONF_PORT: user_input[CONF_PORT],
+                        CONF_SSL: user_input[CONF_SSL],
+                        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
+                    }
+                )
+                title = camera.info.name or camera.info.model or user_input[CONF_HOST]
+                return self.async_create_entry(
+                    title=title, data={**user_input, CONF_DIALECT: camera.dialect}
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, _without_password(user_input)
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The camera refused the stored login."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the new login and check it once."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            camera, errors = await self._try(data, entry.data[CONF_DIALECT])
+            if camera is not None:
+                await self.async_set_unique_id(self._unique_id(camera, data))
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, {CONF_USERNAME: entry.data[CONF_USERNAME]}
+            ),
+            description_placeholders={"name": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change address or login of an existing camera."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_input[CONF_PORT] = int(user_input[CONF_PORT])
+            camera, errors = await self._try(user_input)
+            if camera is not None:
+                await self.async_set_unique_id(self._unique_id(camera, user_input))
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={**user_input, CONF_DIALECT: camera.dialect}
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, _without_password(user_input or dict(entry.data))
+            ),
+            errors=errors,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: CgiCameraConfigEntry) -> CgiCameraOptionsFlow:
+        """Polling intervals, stream choice and URL overrides."""
+        return CgiCameraOptionsFlow()
+
+
+def _without_password(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    # Never echo a password back into a form.
+    return {k: v for k, v in (data or {}).items() if k != CONF_PASSWORD}
+
+
+class CgiCameraOptionsFlow(OptionsFlow):
+    """Options of a camera entry."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_input = {k: v for k, v in user_input.items() if v not in ("", None)}
+            for key in (CONF_SCAN_INTERVAL, CONF_RTSP_PORT):
+                if key in user_input:
+                    user_input[key] = int(user_input[key])
+            errors = await self._validate(user_input)
+            if not errors:
+                return self.async_create_entry(data=user_input)
+        current = {**self.config_entry.options, **(user_input or {})}
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(_options_schema(), current),
+            errors=errors,
+        )
+
+    async def _validate(self, options: dict[str, Any]) -> dict[str, str]:
+        url = options.get(CONF_RTSP_URL)
+        if url:
+            if not url.startswith(("rtsp://", "rtsps://")):
+                return {CONF_RTSP_URL: "invalid_rtsp_url"}
+            data = self.config_entry.data
+            try:
+                found = await describe(url, data[CONF_USERNAME], data[CONF_PASSWORD])
+            except AuthError:
+                return {CONF_RTSP_URL: "stream_auth"}
+            except CameraError:
+                return {CONF_RTSP_URL: "stream_unreachable"}
+            if not found:
+                return {CONF_RTSP_URL: "stream_not_found"}
+        snapshot = options.get(CONF_SNAPSHOT_URL)
+        if snapshot and not snapshot.startswith(("http://", "https://")):
+            return {CONF_SNAPSHOT_URL: "invalid_snapshot_url"}
+        return {}
+
+
+def _options_schema() -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): NumberSelector(
+                NumberSelectorConfig(min=10, max=3600, step=1, unit_of_measurement="s",
+                                     mode=NumberSelectorMode.BOX)
+            ),
+            vol.Required(CONF_ALARM_INTERVAL, default=DEFAULT_ALARM_INTERVAL): NumberSelector(
+                NumberSelectorConfig(min=0.5, max=60, step=0.5, unit_of_measurement="s",
+                                     mode=NumberSelectorMode.BOX)
+            ),
+            vol.Required(CONF_STREAM, default=DEFAULT_STREAM): SelectSelector(
+                SelectSelectorConfig(
+                    options=[s.value for s in StreamKind],
+                    translation_key=CONF_STREAM,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(CONF_RTSP_PORT, default=DEFAULT_RTSP_PORT): _PORT,
+            vol.Optional(CONF_RTSP_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+            vol.Optional(CONF_SNAPSHOT_URL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.URL)
+            ),
+        }
+    )

@@ -1,0 +1,44 @@
+"""Constants of the CGI Camera integration."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.const import Platform
+
+DOMAIN: Final = "cgi_camera"
+
+CONF_DIALECT: Final = "dialect"
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+CONF_ALARM_INTERVAL: Final = "alarm_interval"
+CONF_STREAM: Final = "stream"
+CONF_RTSP_PORT: Final = "rtsp_port"
+CONF_RTSP_URL: Final = "rtsp_url"
+CONF_SNAPSHOT_URL: Final = "snapshot_url"
+
+DEFAULT_PORT: Final = 80
+DEFAULT_HTTPS_PORT: Final = 443
+# One settings read per endpoint group per minute keeps these tiny web servers idle.
+DEFAULT_SCAN_INTERVAL: Final = 60
+DEFAULT_ALARM_INTERVAL: Final = 1.0
+DEFAULT_STREAM: Final = "main"
+DEFAULT_RTSP_PORT: Final = 554
+# How often the client gets a chance to keep its session alive.
+HOUSEKEEPING_INTERVAL: Final = 10
+
+SERVICE_PTZ: Final = "ptz"
+SERVICE_PTZ_PRESET: Final = "ptz_preset"
+ATTR_MOVEMENT: Final = "movement"
+ATTR_SPEED: Final = "speed"
+ATTR_DURATION: Final = "duration"
+ATTR_PRESET: Final = "preset"
+ATTR_ACTION: Final = "action"
+
+PLATFORMS: Final = [
+    Platform.BUTTON,
+    Platform.CAMERA,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]

@@ -1,0 +1,68 @@
+"""The settings coordinator: one batched read of everything the camera reports."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .client import AuthError, Camera, CameraError, State
+from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN
+
+if TYPE_CHECKING:
+    from .data import CgiCameraConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class SettingsCoordinator(DataUpdateCoordinator[State]):
+    """Polls the camera's settings and read-only values.
+
+    The base class logs once when the camera is lost and once when it is back, and
+    marks every entity unavailable in between.
+    """
+
+    config_entry: CgiCameraConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: CgiCameraConfigEntry, camera: Camera
+    ) -> None:
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=timedelta(
+                seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+            ),
+            always_update=False,
+        )
+        self.camera = camera
+
+    async def _async_update_data(self) -> State:
+        try:
+            return dict(await self.camera.read_state())
+        except AuthError as err:
+            # Polling stops until reauth succeeds: no login storm against lockouts.
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except CameraError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    async def async_housekeeping(self) -> None:
+        """Let the client keep its session alive while the camera is healthy."""
+        if not self.last_update_success:
+            return
+        try:
+            await self.camera.housekeeping()
+        except CameraError as err:
+            _LOGGER.debug("Housekeeping of %s failed: %s", self.name, err)

@@ -1,0 +1,27 @@
+"""Typed runtime data of a config entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+
+from .client import Camera, StreamKind
+
+if TYPE_CHECKING:
+    from .coordinator import SettingsCoordinator
+
+
+@dataclass(slots=True)
+class CgiCameraData:
+    """What a loaded entry holds."""
+
+    camera: Camera
+    coordinator: SettingsCoordinator
+    stream: StreamKind
+    stream_url: str | None  # without credentials
+    snapshot_url: str | None  # user override, without credentials
+
+
+type CgiCameraConfigEntry = ConfigEntry[CgiCameraData]

@@ -1,0 +1,55 @@
+"""Diagnostics: what the camera reported, with every secret redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .client import redact_url
+from .const import CONF_RTSP_URL, CONF_SNAPSHOT_URL
+from .data import CgiCameraConfigEntry
+
+TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "mac", "serial", "unique_id", "title"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry
+) -> dict[str, Any]:
+    """Entry, device identity, capabilities and the last state."""
+    data = entry.runtime_data
+    camera = data.camera
+    caps = camera.capabilities
+    options = dict(entry.options)
+    for key in (CONF_RTSP_URL, CONF_SNAPSHOT_URL):
+        if options.get(key):
+            options[key] = redact_url(options[key])
+    return {
+        "entry": async_redact_data(
+            {"title": entry.title, "unique_id": entry.unique_id, "data": dict(entry.data),
+             "options": options},
+            TO_REDACT,
+        ),
+        "device": async_redact_data(
+            {name: getattr(camera.info, name) for name in camera.info.__slots__}, TO_REDACT
+        ),
+        "capabilities": {
+            "settings": {
+                str(k): {"kind": str(s.kind), "min": s.minimum, "max": s.maximum,
+                         "options": list(s.options), "assumed_state": s.assumed_state}
+                for k, s in caps.settings.items()
+            },
+            "actions": sorted(str(a) for a in caps.actions),
+            "ptz": None if caps.ptz is None else {
+                "moves": sorted(str(m) for m in caps.ptz.moves),
+                "speed": [caps.ptz.speed_min, caps.ptz.speed_max],
+                "presets": [caps.ptz.preset_min, caps.ptz.preset_max],
+            },
+            "alarms": sorted(str(a) for a in caps.alarms),
+        },
+        "stream_url": redact_url(data.stream_url) if data.stream_url else None,
+        "state": {str(k): str(v) for k, v in data.coordinator.data.items()},
+        "last_update_success": data.coordinator.last_update_success,
+    }

@@ -1,0 +1,72 @@
+"""Sensors: the read-only values the camera reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfInformation
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .client import SettingKey, SettingKind
+from .data import CgiCameraConfigEntry
+from .entity import CgiSettingEntity
+
+PARALLEL_UPDATES = 0  # read-only: the coordinator does all the talking
+
+K = SettingKey
+DIAGNOSTIC = EntityCategory.DIAGNOSTIC
+
+DESCRIPTIONS: dict[SettingKey, SensorEntityDescription] = {
+    d.key: d  # type: ignore[misc]
+    for d in (
+        SensorEntityDescription(
+            key=K.BOOT_TIME, translation_key=K.BOOT_TIME, entity_category=DIAGNOSTIC,
+            device_class=SensorDeviceClass.TIMESTAMP,
+        ),
+        SensorEntityDescription(
+            key=K.SD_CARD_STATUS, translation_key=K.SD_CARD_STATUS, entity_category=DIAGNOSTIC,
+        ),
+        SensorEntityDescription(
+            key=K.SD_CARD_2_STATUS, translation_key=K.SD_CARD_2_STATUS,
+            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
+        ),
+        SensorEntityDescription(
+            key=K.MEMORY_FREE, translation_key=K.MEMORY_FREE, entity_category=DIAGNOSTIC,
+            device_class=SensorDeviceClass.DATA_SIZE,
+            native_unit_of_measurement=UnitOfInformation.KILOBYTES,
+            suggested_unit_of_measurement=UnitOfInformation.MEGABYTES,
+            state_class=SensorStateClass.MEASUREMENT,
+            entity_registry_enabled_default=False,
+        ),
+    )
+}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
+) -> None:
+    """Add a sensor per read-only value."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        CgiSensor(coordinator, DESCRIPTIONS[key])
+        for key, setting in coordinator.camera.capabilities.settings.items()
+        if setting.kind is SettingKind.VALUE and key in DESCRIPTIONS
+    )
+
+
+class CgiSensor(CgiSettingEntity, SensorEntity):
+    """A read-only value."""
+
+    @property
+    def native_value(self) -> str | int | float | datetime | None:
+        value = self.value
+        if value is None or isinstance(value, str | int | float | datetime):
+            return value
+        return str(value)

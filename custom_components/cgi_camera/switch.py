@@ -1,0 +1,74 @@
+"""Switches: every boolean setting the camera reports (or accepts, assumed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .client import SettingKey, SettingKind
+from .data import CgiCameraConfigEntry
+from .entity import CgiSettingEntity
+
+PARALLEL_UPDATES = 1
+
+K = SettingKey
+CONFIG = EntityCategory.CONFIG
+
+
+def _d(key: SettingKey, *, category: EntityCategory | None = CONFIG,
+       enabled: bool = True) -> SwitchEntityDescription:
+    return SwitchEntityDescription(
+        key=key, translation_key=key, entity_category=category,
+        entity_registry_enabled_default=enabled,
+    )
+
+
+DESCRIPTIONS: dict[SettingKey, SwitchEntityDescription] = {
+    d.key: d  # type: ignore[misc]
+    for d in (
+        _d(K.MOTION_DETECTION, category=None),
+        _d(K.NIGHT_MOTION_DETECTION),
+        _d(K.AUDIO),
+        _d(K.AUDIO_AMPLIFIER, enabled=False),
+        _d(K.OSD, enabled=False),
+        _d(K.OSD_WEEKDAY, enabled=False),
+        _d(K.IR_LIGHT, category=None),
+        _d(K.WHITE_LIGHT, category=None),
+        _d(K.FLIP),
+        _d(K.MIRROR),
+        _d(K.WDR),
+        _d(K.ANTI_FLICKER),
+        _d(K.RELAY, category=None),
+    )
+}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
+) -> None:
+    """Add a switch per boolean setting."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        CgiSwitch(coordinator, DESCRIPTIONS[key])
+        for key, setting in coordinator.camera.capabilities.settings.items()
+        if setting.kind is SettingKind.BOOL and key in DESCRIPTIONS
+    )
+
+
+class CgiSwitch(CgiSettingEntity, SwitchEntity):
+    """A boolean setting."""
+
+    @property
+    def is_on(self) -> bool | None:
+        value = self.value
+        return None if value is None else bool(value)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self._write(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._write(False)

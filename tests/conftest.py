@@ -1,0 +1,50 @@
+"""Shared fixtures: Home Assistant with custom integrations, simulated cameras."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator
+from typing import Any
+
+import pytest
+
+from tests.sim.uid_xml import UidXmlSim
+
+PASSWORD = "p@ss w/%&?#:\"'<>ü"
+USERNAME = "admin"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    enable_custom_integrations: Any, socket_enabled: Any
+) -> Generator[None]:
+    """Load custom_components/cgi_camera in every test, with real sockets.
+
+    The simulated cameras listen on real sockets; pytest-homeassistant keeps
+    connections restricted to 127.0.0.1, so nothing leaves the machine.
+    """
+    yield
+
+
+@pytest.fixture
+async def uid_sim() -> AsyncIterator[UidXmlSim]:
+    """A seed-000 uid_xml camera with PTZ on 127.0.0.1."""
+    sim = UidXmlSim(variant="000", username=USERNAME, password=PASSWORD, ptz=True)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@pytest.fixture
+async def uid_sim_002() -> AsyncIterator[UidXmlSim]:
+    """A seed-002 uid_xml camera (older firmware, no PTZ) on 127.0.0.1."""
+    sim = UidXmlSim(
+        variant="002", username=USERNAME, password=PASSWORD, ptz=False,
+        mac="F0:00:00:AA:BB:CC",
+    )
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()

@@ -1,0 +1,60 @@
+"""Helpers shared by the integration tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cgi_camera.const import CONF_DIALECT, DOMAIN
+from tests.conftest import PASSWORD, USERNAME
+from tests.sim.base import SimServer
+
+
+def entry_data(sim: SimServer, dialect: str, **overrides: Any) -> dict[str, Any]:
+    """Config entry data pointing at ``sim``."""
+    return {
+        "host": sim.host,
+        "port": sim.port,
+        "username": USERNAME,
+        "password": PASSWORD,
+        "ssl": False,
+        "verify_ssl": True,
+        CONF_DIALECT: dialect,
+        **overrides,
+    }
+
+
+async def setup_entry(
+    hass: HomeAssistant,
+    sim: SimServer,
+    dialect: str = "uid_xml",
+    unique_id: str | None = "f0:00:00:29:06:9f",
+    options: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> MockConfigEntry:
+    """Add and set up a config entry for ``sim``."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Test camera",
+        unique_id=unique_id,
+        data=entry_data(sim, dialect, **overrides),
+        options=options or {},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def entity_id(hass: HomeAssistant, platform: str, key: str, unique_prefix: str = "f0:00:00:29:06:9f") -> str:
+    """The entity id of the entity with unique id ``<prefix>_<key>``."""
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{unique_prefix}_{key}")
+    assert found is not None, f"no {platform} entity for {key}"
+    return found
+
+
+def entities_of(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
+    return er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)

@@ -1,0 +1,145 @@
+"""The camera entity: snapshots, stream source, and the PTZ services."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+from homeassistant.components.camera import async_get_image, async_get_stream_source
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from custom_components.cgi_camera.const import CONF_RTSP_PORT, CONF_SNAPSHOT_URL, DOMAIN
+from tests.conftest import PASSWORD, USERNAME
+from tests.helpers import entity_id, setup_entry
+from tests.sim.rtsp import RtspServer, gstreamer_available
+from tests.sim.uid_xml import UidXmlSim
+
+
+async def test_snapshot(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
+    await setup_entry(hass, uid_sim)
+    camera = entity_id(hass, "camera", "camera")
+    image = await async_get_image(hass, camera)
+    assert image.content.startswith(b"\xff\xd8")
+    assert image.content_type == "image/jpeg"
+    assert uid_sim.count("/cgi-bin/snapshot.cgi") == 1
+    query = [q for p, q in ((r.path, r.query) for r in uid_sim.requests) if p == "/cgi-bin/snapshot.cgi"][-1]
+    assert query["stream"] == "1"  # 1 = main stream in snapshot.cgi's numbering
+
+
+async def test_snapshot_failure_is_logged_once(
+    hass: HomeAssistant, uid_sim: UidXmlSim, caplog: pytest.LogCaptureFixture
+) -> None:
+    await setup_entry(hass, uid_sim)
+    camera = entity_id(hass, "camera", "camera")
+    uid_sim.garbage("/cgi-bin/snapshot.cgi", b"<html>no</html>", content_type="text/html")
+    for _ in range(3):
+        with pytest.raises(HomeAssistantError):
+            await async_get_image(hass, camera)
+    assert len([r for r in caplog.records if "Snapshot of" in r.getMessage()]) == 1
+    uid_sim.clear_faults()
+    assert (await async_get_image(hass, camera)).content.startswith(b"\xff\xd8")
+
+
+async def test_snapshot_url_override(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
+    url = f"http://{uid_sim.host}:{uid_sim.port}/cgi-bin/snapshot.cgi?stream=0"
+    await setup_entry(hass, uid_sim, options={CONF_SNAPSHOT_URL: url})
+    image = await async_get_image(hass, entity_id(hass, "camera", "camera"))
+    assert image.content.startswith(b"\xff\xd8")
+
+
+async def test_no_stream_without_rtsp_server(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
+    await setup_entry(hass, uid_sim, options={CONF_RTSP_PORT: 1})
+    camera = entity_id(hass, "camera", "camera")
+    assert await async_get_stream_source(hass, camera) is None
+    assert hass.states.get(camera).attributes.get("supported_features", 0) & 2 == 0
+
+
+@pytest.mark.skipif(
+    gstreamer_available() is not None,
+    reason=f"needs Debian's GStreamer RTSP server: {gstreamer_available()}",
+)
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe (Debian ffmpeg)")
+async def test_stream_source_plays(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
+    server = RtspServer(username=USERNAME, password=PASSWORD)
+    await server.start()
+    try:
+        await setup_entry(hass, uid_sim, options={CONF_RTSP_PORT: server.port})
+        camera = entity_id(hass, "camera", "camera")
+        assert hass.states.get(camera).attributes["supported_features"] & 2
+        source = await async_get_stream_source(hass, camera)
+        assert source is not None
+        assert source.endswith(f"127.0.0.1:{server.port}/stream0")
+        assert PASSWORD not in source  # percent-encoded, not raw
+        proc = await asyncio.create_subprocess_exec(
+            "ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-select_streams", "v:0",
+            "-show_entries", "stream=codec_name", "-of", "csv=p=0", source,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err.decode()
+        assert out.decode().strip() == "h264"
+    finally:
+        await server.stop()
+
+
+async def _ptz(hass: HomeAssistant, camera: str, **data: object) -> None:
+    await hass.services.async_call(
+        DOMAIN, "ptz", {ATTR_ENTITY_ID: camera, **data}, blocking=True
+    )
+
+
+async def test_ptz_move_then_stop(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
+    await setup_entry(hass, uid_sim)
+    camera = entity_id(hass, "camera", "camera")
+    await _ptz(hass, camera, movement="up_left", speed=100, duration=0.05)
+    assert uid_sim.ptz_log[-2:] == [
+        {"move_x": "-1", "move_y": "1", "speed": "10"},
+        {"stop": "1"},
+    ]
+    await _ptz(hass, camera, movement="right", speed=1, duration=0)
+    assert uid_sim.ptz_log[-1] == {"move_x": "1", "move_y": "0", "speed": "1"}
+    await _ptz(hass, camera, movement="zoom_in", duration=0)
+    assert uid_sim.ptz_log[-1] == {"zoom": "1"}
+    await _ptz(hass, camera, movement="stop")
+    assert uid_sim.ptz_log[-1] == {"stop": "1"}
+
+
+async def test_ptz_presets(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
+    await setup_entry(hass, uid_sim)
+    camera = entity_id(hass, "camera", "camera")
+    for action, param in (("set", "add_preset"), ("goto", "call_preset"),
+                          ("remove", "delete_preset")):
+        await hass.services.async_call(
+            DOMAIN, "ptz_preset", {ATTR_ENTITY_ID: camera, "action": action, "preset": 7},
+            blocking=True,
+        )
+        assert uid_sim.ptz_log[-1] == {param: "7"}
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "ptz_preset", {ATTR_ENTITY_ID: camera, "preset": 999}, blocking=True
+        )
+    assert err.value.translation_key == "preset_out_of_range"
+
+
+async def test_ptz_invalid_and_failing_calls(
+    hass: HomeAssistant, uid_sim: UidXmlSim, uid_sim_002: UidXmlSim
+) -> None:
+    await setup_entry(hass, uid_sim)
+    camera = entity_id(hass, "camera", "camera")
+    with pytest.raises(Exception):  # noqa: B017 - schema rejects unknown movements
+        await _ptz(hass, camera, movement="sideways")
+    uid_sim.fail("/cgi-bin/ptz_ctrl", 500)
+    with pytest.raises(HomeAssistantError) as err:
+        await _ptz(hass, camera, movement="left", duration=0)
+    assert err.value.translation_key == "ptz_failed"
+    uid_sim.clear_faults()
+
+    await setup_entry(hass, uid_sim_002, unique_id="f0:00:00:aa:bb:cc")
+    no_ptz = entity_id(hass, "camera", "camera", "f0:00:00:aa:bb:cc")
+    with pytest.raises(ServiceValidationError) as err2:
+        await _ptz(hass, no_ptz, movement="left")
+    assert err2.value.translation_key == "ptz_not_supported"
+    assert not uid_sim_002.ptz_log

@@ -1,0 +1,69 @@
+"""Packaging: manifest, translations, services and icons stay consistent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from custom_components.cgi_camera import button, number, select, sensor, switch
+from custom_components.cgi_camera.client import Action, SettingKey, SettingKind
+from custom_components.cgi_camera.client.dialects import DIALECTS
+
+COMPONENT = Path(__file__).parent.parent / "custom_components" / "cgi_camera"
+
+
+def _load(name: str) -> dict:
+    return json.loads((COMPONENT / name).read_text())
+
+
+def test_manifest_shape() -> None:
+    manifest = _load("manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "cgi_camera"
+    assert manifest["config_flow"] is True
+    assert manifest["integration_type"] == "device"
+    assert manifest["documentation"].startswith("https://")
+    assert manifest["issue_tracker"].startswith("https://")
+    assert manifest["version"]
+    hacs = json.loads((COMPONENT.parent.parent / "hacs.json").read_text())
+    assert hacs["name"] and hacs["homeassistant"] and "render_readme" in hacs
+
+
+def test_strings_mirror_translations() -> None:
+    assert _load("strings.json") == _load("translations/en.json")
+
+
+def test_every_vocabulary_key_has_an_entity_and_a_name() -> None:
+    strings = _load("strings.json")["entity"]
+    platforms = {
+        SettingKind.BOOL: ("switch", switch.DESCRIPTIONS),
+        SettingKind.NUMBER: ("number", number.DESCRIPTIONS),
+        SettingKind.ENUM: ("select", select.DESCRIPTIONS),
+        SettingKind.VALUE: ("sensor", sensor.DESCRIPTIONS),
+    }
+    described = {key for _, descs in platforms.values() for key in descs}
+    assert set(SettingKey) == described
+    for platform, descs in platforms.values():
+        for key in descs:
+            assert key in strings[platform], f"{platform}.{key} has no name"
+    for action in Action:
+        assert action in button.DESCRIPTIONS
+        assert action in strings["button"]
+
+
+def test_services_yaml_matches_strings() -> None:
+    services = yaml.safe_load((COMPONENT / "services.yaml").read_text())
+    strings = _load("strings.json")["services"]
+    icons = _load("icons.json")["services"]
+    assert set(services) == set(strings) == set(icons)
+    for name, spec in services.items():
+        assert set(spec["fields"]) == set(strings[name]["fields"])
+
+
+def test_dialects_are_registered_once() -> None:
+    names = [cls.dialect for cls in DIALECTS]
+    assert len(names) == len(set(names))
