@@ -44,6 +44,8 @@ async def test_snapshot_failure_is_logged_once(
 
 
 async def test_snapshot_url_override(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
+    # With ONVIF auth off, snapshot.cgi needs no login (seed 000 §3.19 note 1).
+    uid_sim.onvif_auth = "0"
     url = f"http://{uid_sim.host}:{uid_sim.port}/cgi-bin/snapshot.cgi?stream=0"
     await setup_entry(hass, uid_sim, options={CONF_SNAPSHOT_URL: url})
     image = await async_get_image(hass, entity_id(hass, "camera", "camera"))

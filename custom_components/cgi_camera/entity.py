@@ -82,7 +82,7 @@ class CgiSettingEntity(CgiCameraEntity):
         )
 
     @property
-    def value(self) -> Any:
+    def current(self) -> Any:
         return self.coordinator.data.get(self.key)
 
     async def _write(self, value: Any) -> None:

@@ -74,8 +74,10 @@ class CgiNumber(CgiSettingEntity, NumberEntity):
 
     @property
     def native_value(self) -> float | None:
-        value = self.value
-        return None if value is None else float(value)
+        value = self.current
+        if value is None or isinstance(value, int | float):
+            return value
+        return float(value)
 
     async def async_set_native_value(self, value: float) -> None:
         await self._write(int(value) if float(value).is_integer() else value)

@@ -47,7 +47,7 @@ class CgiSelect(CgiSettingEntity, SelectEntity):
 
     @property
     def current_option(self) -> str | None:
-        value = self.value
+        value = self.current
         return value if value in self._attr_options else None
 
     async def async_select_option(self, option: str) -> None:

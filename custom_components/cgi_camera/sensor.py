@@ -66,7 +66,7 @@ class CgiSensor(CgiSettingEntity, SensorEntity):
 
     @property
     def native_value(self) -> str | int | float | datetime | None:
-        value = self.value
+        value = self.current
         if value is None or isinstance(value, str | int | float | datetime):
             return value
         return str(value)

@@ -6,7 +6,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.components.camera import DOMAIN as CAMERA_DOMAIN
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_platform
@@ -47,9 +47,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register the entity services where Home Assistant supports it (2025.x+)."""
     if not _REGISTER_IN_SETUP:
         return
-    register = service_helper.async_register_platform_entity_service
+    register = getattr(service_helper, "async_register_platform_entity_service")  # noqa: B009
     for name, schema, method in SERVICES:
-        register(hass, DOMAIN, name, entity_domain=CAMERA_DOMAIN, schema=schema, func=method)
+        register(hass, DOMAIN, name, entity_domain=Platform.CAMERA, schema=schema, func=method)
 
 
 @callback

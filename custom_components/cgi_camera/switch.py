@@ -64,7 +64,7 @@ class CgiSwitch(CgiSettingEntity, SwitchEntity):
 
     @property
     def is_on(self) -> bool | None:
-        value = self.value
+        value = self.current
         return None if value is None else bool(value)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
