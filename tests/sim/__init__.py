@@ -1,0 +1,1 @@
+"""Simulated cameras (HTTP dialects + RTSP) for tests and demos."""

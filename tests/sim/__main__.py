@@ -1,0 +1,193 @@
+"""Run simulated cameras for the demo.
+
+    python -m tests.sim --camera uid_xml:000:8081 --camera uid_xml:002:8082 \
+        [--username admin --password PW] [--rtsp-port 8554]
+
+Prints one JSON line per camera, then ``READY``; runs until SIGINT/SIGTERM.
+A new dialect plugs in with one entry in :data:`DIALECTS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import json
+import signal
+import sys
+
+from .base import SimServer
+from .rtsp import DEFAULT_PATHS, RtspServer, gstreamer_available
+from .uid_xml import UidXmlSim
+
+# Seed example models first, then made-up ones, so cameras are told apart.
+_MODELS = ("MC400L", "MC200J6", "MC800S", "MC100K", "MC300P", "MC500T")
+
+
+@dataclass(frozen=True, slots=True)
+class CameraSpec:
+    """One ``--camera dialect:variant:port`` argument, plus its position."""
+
+    dialect: str
+    variant: str
+    port: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Common:
+    username: str
+    password: str
+    rtsp_port: int | None
+
+
+Factory = Callable[[CameraSpec, Common], SimServer]
+
+
+def _mac(index: int) -> str:
+    # Distinct, stable MACs: the seed's example MAC with the last octet varied.
+    return f"F0:00:00:29:06:{(0x9F + index) % 256:02X}"
+
+
+def _model(index: int) -> str:
+    return _MODELS[index] if index < len(_MODELS) else f"SIM{index}"
+
+
+def _uid_xml(spec: CameraSpec, common: Common) -> SimServer:
+    return UidXmlSim(
+        variant="002" if spec.variant == "002" else "000",
+        username=common.username,
+        password=common.password,
+        mac=_mac(spec.index),
+        model=_model(spec.index),
+        ptz=spec.variant == "000",  # PTZ on the 1.0.10-era camera only
+        rtsp_port=common.rtsp_port or 554,
+        port=spec.port,
+    )
+
+
+# dialect name -> (allowed variants, factory). Future dialects: one line each,
+# e.g. "param_cgi": (("default",), _param_cgi).
+DIALECTS: dict[str, tuple[tuple[str, ...], Factory]] = {
+    "uid_xml": (("000", "002"), _uid_xml),
+}
+
+
+def parse_camera(text: str, index: int) -> CameraSpec:
+    """``dialect[:variant][:port]``; variant defaults to the dialect's first."""
+    parts = text.split(":")
+    dialect = parts[0]
+    if dialect not in DIALECTS:
+        raise argparse.ArgumentTypeError(
+            f"unknown dialect {dialect!r} (known: {', '.join(sorted(DIALECTS))})"
+        )
+    variants, _factory = DIALECTS[dialect]
+    variant, port_text = variants[0], "0"
+    rest = parts[1:]
+    if len(rest) == 2:
+        variant, port_text = rest
+    elif len(rest) == 1:
+        # "uid_xml:002" is a variant, "uid_xml:8081" a port.
+        if rest[0] in variants:
+            variant = rest[0]
+        else:
+            port_text = rest[0]
+    elif len(rest) > 2:
+        raise argparse.ArgumentTypeError(f"bad camera spec {text!r}")
+    if not port_text.isdigit() or int(port_text) > 65535:
+        raise argparse.ArgumentTypeError(f"bad port in camera spec {text!r}")
+    port = int(port_text)
+    if variant not in variants:
+        raise argparse.ArgumentTypeError(
+            f"unknown variant {variant!r} for {dialect} (known: {', '.join(variants)})"
+        )
+    return CameraSpec(dialect=dialect, variant=variant, port=port, index=index)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tests.sim", description=__doc__)
+    parser.add_argument(
+        "--camera",
+        action="append",
+        required=True,
+        metavar="DIALECT:VARIANT:PORT",
+        help="e.g. uid_xml:000:8081 (PORT 0 or omitted = random)",
+    )
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--password", default="123456")
+    parser.add_argument(
+        "--rtsp-port", type=int, default=8554, help="0 = random, -1 = no RTSP server"
+    )
+    parser.add_argument(
+        "--rtsp-no-auth",
+        action="store_true",
+        help="serve RTSP without credentials (default: same as the cameras)",
+    )
+    return parser
+
+
+async def run(args: argparse.Namespace) -> int:
+    try:
+        specs = [parse_camera(text, i) for i, text in enumerate(args.camera)]
+    except argparse.ArgumentTypeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    rtsp: RtspServer | None = None
+    if args.rtsp_port >= 0:
+        reason = gstreamer_available()
+        if reason is None:
+            rtsp = RtspServer(
+                port=args.rtsp_port,
+                username=None if args.rtsp_no_auth else args.username,
+                password=None if args.rtsp_no_auth else args.password,
+            )
+        else:
+            print(f"WARNING: no RTSP server ({reason}); continuing", file=sys.stderr)
+
+    sims: list[tuple[CameraSpec, SimServer]] = []
+    try:
+        if rtsp is not None:
+            await rtsp.start()
+        common = Common(args.username, args.password, rtsp.port if rtsp else None)
+        for spec in specs:
+            sim = DIALECTS[spec.dialect][1](spec, common)
+            await sim.start()
+            sims.append((spec, sim))
+        for spec, sim in sims:
+            line = {
+                "dialect": spec.dialect,
+                "variant": spec.variant,
+                "host": sim.host,
+                "port": sim.port,
+                "username": args.username,
+                "rtsp_port": common.rtsp_port,
+                # Extras for humans/scripts; not needed by the integration.
+                "rtsp_paths": list(DEFAULT_PATHS) if rtsp else [],
+                "mac": getattr(sim, "mac", None),
+                "model": getattr(sim, "model", None),
+            }
+            print(json.dumps(line), flush=True)
+        print("READY", flush=True)
+        await stop.wait()
+    finally:
+        for _spec, sim in sims:
+            await sim.stop()
+        if rtsp is not None:
+            await rtsp.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

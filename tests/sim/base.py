@@ -1,0 +1,416 @@
+"""Reusable simulated-camera HTTP server with request logging and fault injection.
+
+Dialect simulators subclass :class:`SimServer` and register their routes in
+:meth:`SimServer.setup_routes`. Faults are applied by a middleware that runs
+before any dialect handler, so every dialect gets the same failure modes
+(errors, hangs, delays, garbage, huge bodies, connection refused) for free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+import ssl
+import time
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from aiohttp import web
+from multidict import MultiDict
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+ALL_PATHS = "*"
+FaultKind = Literal["fail", "hang", "delay", "garbage", "huge"]
+
+# Chunk size for "huge" bodies: big enough to be fast, small enough that a
+# client enforcing a size limit notices long before the end.
+_HUGE_CHUNK = 64 * 1024
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    """One request as seen by the simulator (before any fault is applied)."""
+
+    method: str
+    path: str
+    query: MultiDict[str]
+    time: float  # time.monotonic() at arrival; monotonic so tests can diff it
+    remote: str | None = None
+
+
+@dataclass(slots=True)
+class Fault:
+    """A fault armed for one path (or ``"*"``)."""
+
+    kind: FaultKind
+    status: int = 500
+    body: bytes = b""
+    content_type: str = "text/plain"
+    seconds: float = 0.0
+    size: int = 0
+    # None = permanent; otherwise the fault disarms itself after N hits, which
+    # is what retry/back-off tests need ("fail once, then succeed").
+    remaining: int | None = None
+
+
+@dataclass(slots=True)
+class _Waiters:
+    """Events that hung/delayed handlers wait on, so stop() can release them.
+
+    Each event remembers the fault key (path or ``"*"``) that armed it, so
+    clearing one path's fault does not release requests hung on another.
+    """
+
+    events: dict[asyncio.Event, str] = field(default_factory=dict)
+
+    def new(self, key: str) -> asyncio.Event:
+        event = asyncio.Event()
+        self.events[event] = key
+        return event
+
+    def discard(self, event: asyncio.Event) -> None:
+        self.events.pop(event, None)
+
+    def release(self, key: str | None = None) -> None:
+        for event, event_key in list(self.events.items()):
+            if key is None or event_key == key:
+                event.set()
+                del self.events[event]
+
+
+class SimServer:
+    """aiohttp server on 127.0.0.1 with a request log and fault injection.
+
+    Subclasses override :meth:`setup_routes`. The application is rebuilt on
+    every (re)start, so :meth:`go_offline`/:meth:`go_online` can tear the
+    listener down completely (connection refused) and bring it back on the
+    same port.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._host = host
+        self._requested_port = port
+        self._port: int | None = None
+        self._ssl_context = ssl_context
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._faults: dict[str, Fault] = {}
+        self._waiters = _Waiters()
+        self._bg_tasks: set[asyncio.Task[Any]] = set()
+        self._cleanup_task: asyncio.Task[None] | None = None
+        # True while the listener is being torn down: released hung requests
+        # must then drop the connection instead of answering.
+        self._closing = False
+        self.requests: list[RequestRecord] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    # ------------------------------------------------------------------ hooks
+
+    def setup_routes(self, app: web.Application) -> None:
+        """Register the dialect's routes on a freshly built application."""
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("server has not been started yet")
+        return self._port
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self._ssl_context is not None else "http"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def online(self) -> bool:
+        return self._runner is not None
+
+    # ------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Start listening (port 0 picks a free port on the first start)."""
+        if self._runner is not None:
+            return
+        await self._listen(
+            self._port if self._port is not None else self._requested_port
+        )
+
+    async def stop(self) -> None:
+        """Stop listening, release hung requests and cancel background tasks."""
+        tasks = [t for t in self._bg_tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._bg_tasks.clear()
+        await self._shutdown_listener()
+
+    async def go_offline(self) -> None:
+        """Close the listener and all connections: clients get ECONNREFUSED."""
+        await self._shutdown_listener()
+
+    async def go_online(self) -> None:
+        """Listen again on the same port as before."""
+        if self._runner is not None:
+            return
+        await self._listen(
+            self._port if self._port is not None else self._requested_port
+        )
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def _listen(self, port: int) -> None:
+        app = web.Application(
+            middlewares=[self._track_middleware, self._fault_middleware]
+        )
+        self.setup_routes(app)
+        # Short shutdown timeout: hung handlers are released explicitly, this
+        # is only a safety net so stop() can never block a test for a minute.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self._host, port, ssl_context=self._ssl_context)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner, self._site = runner, site
+        self._closing = False
+        self._port = runner.addresses[0][1]
+
+    async def _shutdown_listener(self) -> None:
+        runner = self._runner
+        if runner is not None:
+            self._runner = self._site = None
+            self._closing = True
+            self._waiters.release()
+            # Own task + shield: if the caller (e.g. a reboot task) is cancelled
+            # mid-cleanup, the cleanup still finishes and stop() awaits it.
+            self._cleanup_task = asyncio.get_running_loop().create_task(
+                runner.cleanup()
+            )
+        task = self._cleanup_task
+        if task is None:
+            return
+        try:
+            await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._cleanup_task = None
+                self._closing = False
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run a background coroutine that stop() will cancel (no lingering tasks)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._bg_tasks.add(task)
+        task.add_done_callback(self._bg_tasks.discard)
+        return task
+
+    # ---------------------------------------------------------- request log
+
+    def count(self, path_prefix: str | None = None) -> int:
+        """Number of logged requests whose path starts with ``path_prefix``."""
+        if path_prefix is None:
+            return len(self.requests)
+        return sum(1 for r in self.requests if r.path.startswith(path_prefix))
+
+    def paths(self) -> list[str]:
+        """Logged request paths in arrival order (handy in assertion messages)."""
+        return [r.path for r in self.requests]
+
+    def clear_requests(self) -> None:
+        self.requests.clear()
+        self.max_in_flight = self.in_flight
+
+    # -------------------------------------------------------- fault control
+
+    def fail(
+        self,
+        path: str,
+        status: int = 500,
+        body: bytes = b"",
+        content_type: str = "text/plain",
+        *,
+        times: int | None = None,
+    ) -> None:
+        """Answer ``path`` with ``status``/``body`` instead of the real handler."""
+        self._faults[path] = Fault(
+            "fail", status=status, body=body, content_type=content_type, remaining=times
+        )
+
+    def hang(self, path: str, *, times: int | None = None) -> None:
+        """Accept requests to ``path`` but never answer (until cleared or stopped)."""
+        self._faults[path] = Fault("hang", remaining=times)
+
+    def delay(self, path: str, seconds: float, *, times: int | None = None) -> None:
+        """Answer ``path`` normally, but only after ``seconds``."""
+        self._faults[path] = Fault("delay", seconds=seconds, remaining=times)
+
+    def garbage(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = "text/xml",
+        *,
+        status: int = 200,
+        times: int | None = None,
+    ) -> None:
+        """Answer ``path`` with an arbitrary (usually unparsable) body."""
+        self._faults[path] = Fault(
+            "garbage",
+            status=status,
+            body=body,
+            content_type=content_type,
+            remaining=times,
+        )
+
+    def huge(
+        self,
+        path: str,
+        size_bytes: int,
+        content_type: str = "text/xml",
+        *,
+        times: int | None = None,
+    ) -> None:
+        """Stream ``size_bytes`` of filler in chunks (tests response size limits)."""
+        self._faults[path] = Fault(
+            "huge", size=size_bytes, content_type=content_type, remaining=times
+        )
+
+    def clear_fault(self, path: str) -> None:
+        """Disarm the fault on ``path``; requests it hung proceed normally."""
+        self._faults.pop(path, None)
+        self._waiters.release(path)
+
+    def clear_faults(self) -> None:
+        """Disarm every fault; requests hung so far proceed to the real handler."""
+        self._faults.clear()
+        self._waiters.release()
+
+    def _take_fault(self, path: str) -> tuple[str, Fault] | None:
+        key = (
+            path
+            if path in self._faults
+            else ALL_PATHS
+            if ALL_PATHS in self._faults
+            else None
+        )
+        if key is None:
+            return None
+        fault = self._faults[key]
+        if fault.remaining is not None:
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                del self._faults[key]
+        return key, fault
+
+    # ----------------------------------------------------------- middleware
+
+    @web.middleware
+    async def _track_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        # Logged before faults so tests also see requests that were failed/hung.
+        self.requests.append(
+            RequestRecord(
+                method=request.method,
+                path=request.path,
+                query=MultiDict(request.query),
+                time=time.monotonic(),
+                remote=request.remote,
+            )
+        )
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await handler(request)
+        finally:
+            self.in_flight -= 1
+
+    @web.middleware
+    async def _fault_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        taken = self._take_fault(request.path)
+        if taken is None:
+            return await handler(request)
+        key, fault = taken
+        if fault.kind == "fail":
+            return web.Response(
+                status=fault.status, body=fault.body, content_type=fault.content_type
+            )
+        if fault.kind == "garbage":
+            return web.Response(
+                status=fault.status, body=fault.body, content_type=fault.content_type
+            )
+        if fault.kind == "huge":
+            return await self._stream_huge(request, fault)
+        # hang / delay: wait on an event that stop()/clear_faults() can set.
+        event = self._waiters.new(key)
+        timeout = fault.seconds if fault.kind == "delay" else None
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            pass  # delay elapsed normally
+        finally:
+            self._waiters.discard(event)
+        if self._closing:
+            return self._drop_connection(request)
+        return await handler(request)
+
+    def _drop_connection(self, request: web.Request) -> web.StreamResponse:
+        # The server is going away: behave like a device that lost power, i.e.
+        # close the socket without a response rather than answer late.
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=503)
+
+    async def _stream_huge(
+        self, request: web.Request, fault: Fault
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(status=200)
+        response.content_type = fault.content_type
+        response.content_length = fault.size
+        await response.prepare(request)
+        chunk = b"x" * _HUGE_CHUNK
+        sent = 0
+        try:
+            while sent < fault.size and not self._closing:
+                piece = chunk[: min(_HUGE_CHUNK, fault.size - sent)]
+                await response.write(piece)
+                sent += len(piece)
+        except (ConnectionResetError, ConnectionError):
+            return response  # client gave up early, which is the expected outcome
+        if self._closing:
+            if request.transport is not None:
+                request.transport.abort()
+            return response
+        await response.write_eof()
+        return response
