@@ -49,7 +49,9 @@ async def setup_entry(
     return entry
 
 
-def entity_id(hass: HomeAssistant, platform: str, key: str, unique_prefix: str = "f0:00:00:29:06:9f") -> str:
+def entity_id(
+    hass: HomeAssistant, platform: str, key: str, unique_prefix: str = "f0:00:00:29:06:9f"
+) -> str:
     """The entity id of the entity with unique id ``<prefix>_<key>``."""
     found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{unique_prefix}_{key}")
     assert found is not None, f"no {platform} entity for {key}"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import shutil
 
-import pytest
 from homeassistant.components.camera import async_get_image, async_get_stream_source
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
 
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, CONF_SNAPSHOT_URL, DOMAIN
 from tests.conftest import PASSWORD, USERNAME
@@ -25,7 +25,7 @@ async def test_snapshot(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
     assert image.content.startswith(b"\xff\xd8")
     assert image.content_type == "image/jpeg"
     assert uid_sim.count("/cgi-bin/snapshot.cgi") == 1
-    query = [q for p, q in ((r.path, r.query) for r in uid_sim.requests) if p == "/cgi-bin/snapshot.cgi"][-1]
+    query = [r.query for r in uid_sim.requests if r.path == "/cgi-bin/snapshot.cgi"][-1]
     assert query["stream"] == "1"  # 1 = main stream in snapshot.cgi's numbering
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
+import sys
 
 from tests.conftest import PASSWORD, USERNAME
 from tests.sim.uid_xml import UidXmlSim
@@ -38,7 +38,7 @@ async def test_probe_prints_dialect_and_capabilities(uid_sim: UidXmlSim) -> None
 
 
 async def test_probe_reports_wrong_password(uid_sim: UidXmlSim) -> None:
-    code, out, err = await _probe(
+    code, _, err = await _probe(
         "--host", uid_sim.host, "--port", str(uid_sim.port), "--password", "nope"
     )
     assert code == 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-import pytest
 from homeassistant.core import HomeAssistant
+import pytest
 
 from custom_components.cgi_camera.diagnostics import async_get_config_entry_diagnostics
 from tests.conftest import PASSWORD

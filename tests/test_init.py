@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
+import logging
 
-import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cgi_camera.const import DOMAIN
@@ -94,7 +94,7 @@ async def test_keep_alive_only_when_idle(hass: HomeAssistant, uid_sim: UidXmlSim
     camera = entry.runtime_data.camera
     await _tick(hass, 10)
     assert uid_sim.count("/cgi-bin/keep_alive") == 0  # just talked to it
-    camera._last_ok -= 45  # noqa: SLF001 - pretend 45 s of silence
+    camera._last_ok -= 45
     await _tick(hass, 20)
     assert uid_sim.count("/cgi-bin/keep_alive") == 1
     await _tick(hass, 30)

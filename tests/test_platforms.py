@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+import pytest
 
 from tests.helpers import entity_id, setup_entry
 from tests.sim.uid_xml import UidXmlSim
@@ -26,7 +26,9 @@ async def loaded(hass: HomeAssistant, uid_sim: UidXmlSim) -> UidXmlSim:
     return uid_sim
 
 
-async def _call(hass: HomeAssistant, domain: str, service: str, target: str, **data: object) -> None:
+async def _call(
+    hass: HomeAssistant, domain: str, service: str, target: str, **data: object
+) -> None:
     await hass.services.async_call(
         domain, service, {ATTR_ENTITY_ID: target, **data}, blocking=True
     )
@@ -141,7 +143,8 @@ async def test_failed_write_raises_and_reverts(hass: HomeAssistant, loaded: UidX
     assert err.value.translation_key == "write_failed"
     loaded.clear_faults()
     # The next refresh shows the device's truth again.
-    await hass.config_entries.async_entries("cgi_camera")[0].runtime_data.coordinator.async_refresh()
+    entry = hass.config_entries.async_entries("cgi_camera")[0]
+    await entry.runtime_data.coordinator.async_refresh()
     assert hass.states.get(switch).state == STATE_ON
 
 
@@ -149,7 +152,8 @@ async def test_sensors(hass: HomeAssistant, loaded: UidXmlSim) -> None:
     boot = hass.states.get(entity_id(hass, "sensor", "boot_time"))
     assert boot.attributes["device_class"] == "timestamp"
     assert boot.state not in ("unknown", "unavailable")
-    assert hass.states.get(entity_id(hass, "sensor", "sd_card_status")).state == ("1" if loaded.sd_card else "0")
+    sd_card = hass.states.get(entity_id(hass, "sensor", "sd_card_status"))
+    assert sd_card.state == ("1" if loaded.sd_card else "0")
     memory = hass.states.get(entity_id(hass, "sensor", "memory_free"))
     assert float(memory.state) > 0
 

@@ -22,8 +22,8 @@ from custom_components.cgi_camera.client import (
     Timeout,
     connect,
     detect,
+    rtsp,
 )
-from custom_components.cgi_camera.client import rtsp
 from custom_components.cgi_camera.client.camera import Camera
 from custom_components.cgi_camera.client.dialects.uid_xml import UidXmlCamera
 from custom_components.cgi_camera.client.transport import Transport

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
+import logging
 from typing import Any
-
-import voluptuous as vol
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import (
@@ -30,6 +28,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from .client import (
     AuthError,
@@ -117,7 +116,7 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
                     session, dialect, data[CONF_HOST], int(data[CONF_PORT]), credentials,
                     https=data.get(CONF_SSL, False),
                 )
-        except Exception as err:  # noqa: BLE001 - every failure becomes a form error
+        except Exception as err:
             key = _error_key(err)
             if key == "unknown":
                 _LOGGER.exception("Unexpected error talking to %s", data[CONF_HOST])
@@ -280,7 +279,9 @@ def _options_schema() -> vol.Schema:
                 )
             ),
             vol.Required(CONF_RTSP_PORT, default=DEFAULT_RTSP_PORT): _PORT,
-            vol.Optional(CONF_RTSP_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+            vol.Optional(CONF_RTSP_URL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.URL)
+            ),
             vol.Optional(CONF_SNAPSHOT_URL): TextSelector(
                 TextSelectorConfig(type=TextSelectorType.URL)
             ),

@@ -16,7 +16,9 @@ PARALLEL_UPDATES = 1
 K = SettingKey
 
 
-def _d(key: SettingKey, *, enabled: bool = True, unit: str | None = None) -> NumberEntityDescription:
+def _d(
+    key: SettingKey, *, enabled: bool = True, unit: str | None = None
+) -> NumberEntityDescription:
     return NumberEntityDescription(
         key=key, translation_key=key, entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=enabled, mode=NumberMode.SLIDER,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import entity_platform
-from homeassistant.helpers import service as service_helper
+from homeassistant.helpers import (
+    config_validation as cv,
+    entity_platform,
+    service as service_helper,
+)
+import voluptuous as vol
 
 from .client import PresetOp, PtzMove
 from .const import (

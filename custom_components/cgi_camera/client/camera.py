@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from abc import ABC, abstractmethod
+import logging
 from typing import Any, ClassVar, Self
 
 import aiohttp
@@ -72,10 +72,10 @@ class Camera(ABC):
     async def discover(self) -> None:
         """Fill :attr:`info`, :attr:`capabilities` and :attr:`state`."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the session holds on the device (default: nothing)."""
 
-    async def housekeeping(self) -> None:
+    async def housekeeping(self) -> None:  # noqa: B027 - optional hook
         """Called every few seconds by the owner: keep sessions alive and the like.
 
         Must be cheap when there is nothing to do; the default does nothing.

@@ -6,10 +6,10 @@ servers on these cameras often demand it, so one small implementation serves bot
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 
 _PARAM_RE = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 _HASHES = {"MD5": hashlib.md5, "MD5-SESS": hashlib.md5, "SHA-256": hashlib.sha256,

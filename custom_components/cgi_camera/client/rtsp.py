@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -61,10 +62,8 @@ async def _describe(url: str, username: str, password: str) -> bool:
         return status == 200
     finally:
         writer.close()
-        try:
+        with contextlib.suppress(OSError):
             await writer.wait_closed()
-        except OSError:
-            pass
 
 
 def _authorization(headers: dict[str, list[str]], username: str, password: str, url: str) -> str:

@@ -22,7 +22,7 @@ _PARSER = etree.XMLParser(
     remove_pis=True,
 )
 
-Element = etree._Element  # noqa: SLF001 - lxml's public element type has no other name
+Element = etree._Element
 
 
 def parse_xml(body: bytes) -> Element:

@@ -9,10 +9,10 @@ dialects control exactly what the camera sees.
 from __future__ import annotations
 
 import asyncio
-import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+import logging
+import re
 from typing import Any
 from urllib.parse import quote
 

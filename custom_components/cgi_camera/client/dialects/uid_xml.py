@@ -14,12 +14,13 @@ Wire facts this module relies on (all from the seeds):
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..camera import Camera
@@ -107,7 +108,7 @@ class _Field:
                     return wire
             raise CommandError(f"{value!r} is not an option of {self.key}")
         if self.kind is SettingKind.NUMBER:
-            return str(int(round(float(value))))
+            return str(round(float(value)))
         return str(value)
 
     def setting(self) -> Setting:
@@ -516,10 +517,8 @@ class UidXmlCamera(Camera):
             params.append((fld.param, raw))
         answer = await self._call(group.set_path or group.path, params)
         state = dict(self.state)
-        try:
+        with contextlib.suppress(ProtocolError):  # an unparseable echo: keep what we sent
             self._apply(group, group.parse(answer), state)
-        except ProtocolError:
-            pass
         state[key] = target.decode(target.encode(value))
         self.state = state
 
