@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -67,3 +68,19 @@ def test_services_yaml_matches_strings() -> None:
 def test_dialects_are_registered_once() -> None:
     names = [cls.dialect for cls in DIALECTS]
     assert len(names) == len(set(names))
+
+
+def test_every_translation_key_in_code_is_translated() -> None:
+    strings = _load("strings.json")
+    code = "\n".join(p.read_text() for p in COMPONENT.glob("*.py"))
+    exceptions = set(
+        re.findall(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', code)
+    )
+    # Keys passed through a variable (entity._device_call's second argument).
+    exceptions |= set(re.findall(r'"(\w+_failed)"\)', code))
+    assert exceptions
+    assert exceptions <= set(strings["exceptions"]), exceptions - set(strings["exceptions"])
+    flow_errors = set(re.findall(r'return "([a-z_]+)"', code))
+    assert flow_errors <= set(strings["config"]["error"]), flow_errors
+    option_errors = set(re.findall(r'\{CONF_\w+: "([a-z_]+)"\}', code))
+    assert option_errors <= set(strings["options"]["error"]), option_errors
