@@ -65,7 +65,8 @@ async def probe(args: argparse.Namespace, password: str) -> dict[str, Any]:
                     "speed": [caps.ptz.speed_min, caps.ptz.speed_max],
                     "presets": [caps.ptz.preset_min, caps.ptz.preset_max],
                 },
-                "alarms": sorted(str(a) for a in caps.alarms),
+                "alarms": sorted(a.key for a in caps.alarms),
+                "alarm_push": caps.alarm_push,
             }
         finally:
             await camera.close()

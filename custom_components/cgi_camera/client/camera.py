@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from enum import Enum
 import logging
 from typing import Any, ClassVar, Self
 
@@ -13,8 +15,11 @@ from . import rtsp
 from .errors import AuthError, CameraError, NotSupported, ProtocolError
 from .models import (
     Action,
+    AlarmEvent,
+    AlarmSource,
     Capabilities,
     DeviceInfo,
+    Heartbeat,
     PresetOp,
     PtzMove,
     SettingKey,
@@ -26,6 +31,14 @@ from .transport import SNAPSHOT_LIMIT, Credentials, Transport
 _LOGGER = logging.getLogger(__name__)
 
 JPEG_MAGIC = b"\xff\xd8"
+
+
+class Fingerprint(Enum):
+    """What a dialect's fingerprint concluded about a host."""
+
+    NO = 0  # certainly another kind of server
+    MAYBE = 1  # it could be, but the host wants a login before it says more
+    YES = 2  # certainly this dialect
 
 
 class Camera(ABC):
@@ -53,8 +66,8 @@ class Camera(ABC):
 
     @classmethod
     @abstractmethod
-    async def fingerprint(cls, transport: Transport) -> bool:
-        """True when the host speaks this dialect. Must not attempt a login."""
+    async def fingerprint(cls, transport: Transport) -> Fingerprint:
+        """Whether the host speaks this dialect. Must not attempt a login."""
 
     @classmethod
     async def connect(cls, transport: Transport, credentials: Credentials) -> Self:
@@ -99,6 +112,21 @@ class Camera(ABC):
 
     @abstractmethod
     async def _press(self, action: Action) -> None: ...
+
+    # -- alarms -------------------------------------------------------------------
+
+    async def poll_alarms(self) -> dict[AlarmSource, bool]:
+        """The current state of every alarm source (missing sources are off)."""
+        raise NotSupported("this device has no readable alarm state")
+
+    def alarm_stream(self, idle_timeout: float) -> AsyncIterator[AlarmEvent | Heartbeat]:
+        """Alarm events pushed by the device, as they happen.
+
+        Yields a :class:`Heartbeat` once connected and on every keep-alive; raises a
+        :class:`CameraError` when the stream drops, and :class:`Timeout` when nothing
+        at all arrives for ``idle_timeout`` seconds.
+        """
+        raise NotSupported("this device pushes no alarms")
 
     # -- PTZ --------------------------------------------------------------------
 

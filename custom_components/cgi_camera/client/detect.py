@@ -1,7 +1,9 @@
 """Find out which dialect a host speaks, then log in exactly once.
 
-Every dialect's fingerprint runs first; none of them logs in, so a wrong password
-costs one failed login in total (param_cgi devices lock the account after five).
+Every dialect's fingerprint runs first and none of them logs in. A dialect that is
+sure wins; otherwise the dialects that could not tell without a login ("maybe")
+are tried, each with a single login. A wrong password therefore costs one failed
+login on the device (param_cgi devices lock the account after five).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import logging
 
 import aiohttp
 
-from .camera import Camera
+from .camera import Camera, Fingerprint
 from .dialects import BY_NAME, DIALECTS
-from .errors import CameraError, ConnectError, UnsupportedDevice
+from .errors import AuthError, CameraError, ConnectError, UnsupportedDevice
 from .transport import DEFAULT_TIMEOUT, DETECT_TIMEOUT, Credentials, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,9 +36,10 @@ async def detect(
     """
     transport = Transport(session, host, port, https=https, timeout=DETECT_TIMEOUT)
     reached = False
+    maybe: list[type[Camera]] = []
     for cls in DIALECTS:
         try:
-            mine = await cls.fingerprint(transport)
+            verdict = await cls.fingerprint(transport)
         except ConnectError:
             if not reached:
                 raise  # the host itself is unreachable: no point asking further
@@ -47,12 +50,28 @@ async def detect(
             _LOGGER.debug("%s fingerprint of %s:%s: %s", cls.dialect, host, port, err)
             continue
         reached = True
-        if mine:
+        if verdict is Fingerprint.YES:
             _LOGGER.debug("%s:%s speaks %s", host, port, cls.dialect)
-            camera = await cls.connect(transport, credentials)
-            transport.timeout = DEFAULT_TIMEOUT
-            return camera
+            return await _connect(cls, transport, credentials)
+        if verdict is Fingerprint.MAYBE:
+            maybe.append(cls)
+    for cls in maybe:
+        _LOGGER.debug("%s:%s may speak %s; trying one login", host, port, cls.dialect)
+        try:
+            return await _connect(cls, transport, credentials)
+        except AuthError:
+            raise  # the host wants a login and refused ours: that is the answer
+        except (UnsupportedDevice, CameraError) as err:
+            if isinstance(err, ConnectError):
+                raise
+            _LOGGER.debug("%s login on %s:%s did not fit: %s", cls.dialect, host, port, err)
     raise UnsupportedDevice(f"{host}:{port} speaks none of the known camera dialects")
+
+
+async def _connect(cls: type[Camera], transport: Transport, credentials: Credentials) -> Camera:
+    camera = await cls.connect(transport, credentials)
+    transport.timeout = DEFAULT_TIMEOUT
+    return camera
 
 
 async def connect(

@@ -147,20 +147,67 @@ class StreamKind(StrEnum):
 
 
 class AlarmKind(StrEnum):
-    """Alarm kinds (binary sensors and bus events)."""
+    """Alarm kinds (binary sensors, bus events and device triggers)."""
 
     MOTION = "motion"
     IO_INPUT = "io_input"
+    TAMPER = "tamper"
+    VIDEO_LOSS = "video_loss"
+    PIR = "pir"
+    AUDIO = "audio"
+    NETWORK = "network"
+    DAY_NIGHT = "day_night"
+    SMART_MOTION = "smart_motion"
+    PERSON = "person"
+    VEHICLE = "vehicle"
+    LINE_CROSSING = "line_crossing"
+    INTRUSION = "intrusion"
+    LOITERING = "loitering"
+    OBJECT_LEFT = "object_left"
+    OBJECT_REMOVED = "object_removed"
+    FIRE = "fire"
+    TEMPERATURE = "temperature"
+    DISK = "disk"
+    RECORDING = "recording"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AlarmSource:
+    """One thing that can be in alarm: a kind, on a channel, with an index.
+
+    ``channel`` is the camera channel (1 on a single camera, 1..n on an NVR);
+    ``index`` tells inputs of the same kind apart (IO input 1, 2...).
+    """
+
+    kind: AlarmKind
+    channel: int = 1
+    index: int = 1
+
+    @property
+    def key(self) -> str:
+        """Stable key for unique ids: ``motion``, ``io_input_2``, ``motion_ch3``."""
+        key = str(self.kind)
+        if self.kind is AlarmKind.IO_INPUT or self.index != 1:
+            key += f"_{self.index}"
+        if self.channel != 1:
+            key += f"_ch{self.channel}"
+        return key
 
 
 @dataclass(frozen=True, slots=True)
 class AlarmEvent:
     """One alarm state change reported by the device."""
 
-    kind: AlarmKind
+    source: AlarmSource
     active: bool
-    channel: int = 0
     at: datetime | None = None
+    # The device never reports the end of this kind: the owner turns it off itself.
+    momentary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The alarm stream is connected and alive (sent on connect and on keep-alives)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +237,9 @@ class Capabilities:
     settings: dict[SettingKey, Setting] = field(default_factory=dict)
     actions: set[Action] = field(default_factory=set)
     ptz: PtzCapabilities | None = None
-    alarms: set[AlarmKind] = field(default_factory=set)
+    alarms: set[AlarmSource] = field(default_factory=set)
+    # The device pushes alarms over a long-lived stream (else they are polled).
+    alarm_push: bool = False
     snapshot: bool = True
 
     def add(self, setting: Setting) -> None:

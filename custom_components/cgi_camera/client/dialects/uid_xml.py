@@ -23,7 +23,7 @@ import re
 import time
 from typing import Any
 
-from ..camera import Camera
+from ..camera import Camera, Fingerprint
 from ..errors import AuthError, CommandError, NotSupported, ProtocolError
 from ..models import (
     Action,
@@ -277,18 +277,20 @@ class UidXmlCamera(Camera):
     # -- detection ------------------------------------------------------------
 
     @classmethod
-    async def fingerprint(cls, transport: Transport) -> bool:
+    async def fingerprint(cls, transport: Transport) -> Fingerprint:
         # 000 firmware answers <info oem mac_address/> without login; 002 answers a
         # <fault> naming the CGI path. Both prove the dialect, neither is a login.
         resp = await transport.get("/cgi-bin/getinfo")
         try:
             root = parse_xml(resp.body)
         except ProtocolError:
-            return False
+            return Fingerprint.NO
         if resp.status == 200 and root.tag == "info":
-            return True
+            return Fingerprint.YES
         value = root.find("value")
-        return resp.status == 400 and root.tag == "fault" and text(value).startswith("/cgi-bin/")
+        if resp.status == 400 and root.tag == "fault" and text(value).startswith("/cgi-bin/"):
+            return Fingerprint.YES
+        return Fingerprint.NO
 
     # -- session ----------------------------------------------------------------
 

@@ -1,0 +1,45 @@
+"""Every dialect's fingerprint against every simulator: exactly one says "mine".
+
+A new dialect adds its simulators to SIMULATORS; its fingerprint joins the matrix by
+being registered in ``client/dialects/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import aiohttp
+import pytest
+
+from custom_components.cgi_camera.client.camera import Fingerprint
+from custom_components.cgi_camera.client.dialects import DIALECTS
+from custom_components.cgi_camera.client.transport import Transport
+from tests.conftest import PASSWORD, USERNAME
+from tests.sim.base import SimServer
+from tests.sim.uid_xml import UidXmlSim
+
+# name -> (dialect, what its own fingerprint says, simulator factory)
+SIMULATORS: dict[str, tuple[str, Fingerprint, Callable[[], SimServer]]] = {
+    "uid_xml 000": (
+        "uid_xml", Fingerprint.YES, lambda: UidXmlSim(username=USERNAME, password=PASSWORD)
+    ),
+    "uid_xml 002": (
+        "uid_xml",
+        Fingerprint.YES,
+        lambda: UidXmlSim(variant="002", username=USERNAME, password=PASSWORD),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIMULATORS))
+async def test_fingerprints(name: str) -> None:
+    dialect, own, factory = SIMULATORS[name]
+    async with factory() as sim, aiohttp.ClientSession() as session:
+        transport = Transport(session, sim.host, sim.port, timeout=5)
+        answers = {cls.dialect: await cls.fingerprint(transport) for cls in DIALECTS}
+        # Its own dialect recognises it; every other one says "not mine" outright.
+        assert answers == {
+            cls.dialect: own if cls.dialect == dialect else Fingerprint.NO for cls in DIALECTS
+        }
+        # Fingerprinting never counts as a login attempt.
+        assert getattr(sim, "failed_logins", 0) == 0
