@@ -84,3 +84,15 @@ def test_every_translation_key_in_code_is_translated() -> None:
     assert flow_errors <= set(strings["config"]["error"]), flow_errors
     option_errors = set(re.findall(r'\{CONF_\w+: "([a-z_]+)"\}', code))
     assert option_errors <= set(strings["options"]["error"]), option_errors
+
+
+def test_alarm_kinds_have_names_device_classes_and_triggers() -> None:
+    from custom_components.cgi_camera.binary_sensor import DEVICE_CLASSES
+    from custom_components.cgi_camera.client.models import AlarmKind
+
+    strings = _load("strings.json")
+    assert set(DEVICE_CLASSES) == set(AlarmKind)
+    for kind in AlarmKind:
+        assert kind in strings["entity"]["binary_sensor"]
+        for edge in ("started", "stopped"):
+            assert f"{kind}_{edge}" in strings["device_automation"]["trigger_type"]

@@ -21,12 +21,19 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
 from .client import AuthError, CameraError, Credentials, StreamKind, connect
+from .alarms import AlarmCoordinator
 from .const import (
+    CONF_ALARM_AUTO_OFF,
+    CONF_ALARM_IDLE_TIMEOUT,
+    CONF_ALARM_INTERVAL,
     CONF_DIALECT,
     CONF_RTSP_PORT,
     CONF_RTSP_URL,
     CONF_SNAPSHOT_URL,
     CONF_STREAM,
+    DEFAULT_ALARM_AUTO_OFF,
+    DEFAULT_ALARM_IDLE_TIMEOUT,
+    DEFAULT_ALARM_INTERVAL,
     DEFAULT_RTSP_PORT,
     DEFAULT_STREAM,
     DOMAIN,
@@ -83,12 +90,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     coordinator = SettingsCoordinator(hass, entry, camera)
     # Discovery has just read every setting: no second round trip for the first data.
     coordinator.async_set_updated_data(dict(camera.state))
+    alarms: AlarmCoordinator | None = None
+    if camera.capabilities.alarms or camera.capabilities.alarm_push:
+        alarms = AlarmCoordinator(
+            hass,
+            entry,
+            camera,
+            poll_interval=options.get(CONF_ALARM_INTERVAL, DEFAULT_ALARM_INTERVAL),
+            idle_timeout=options.get(CONF_ALARM_IDLE_TIMEOUT, DEFAULT_ALARM_IDLE_TIMEOUT),
+            auto_off=options.get(CONF_ALARM_AUTO_OFF, DEFAULT_ALARM_AUTO_OFF),
+        )
+        # The initial state; a failure leaves the alarm sensors unavailable until
+        # the stream connects or the next poll works.
+        await alarms.async_refresh()
+        entry.async_on_unload(alarms.async_stop)
     entry.runtime_data = CgiCameraData(
         camera=camera,
         coordinator=coordinator,
         stream=stream,
         stream_url=stream_url,
         snapshot_url=options.get(CONF_SNAPSHOT_URL) or None,
+        alarms=alarms,
     )
 
     async def _housekeeping(_now: object) -> None:

@@ -44,6 +44,8 @@ from .client import (
 )
 from .client.rtsp import describe
 from .const import (
+    CONF_ALARM_AUTO_OFF,
+    CONF_ALARM_IDLE_TIMEOUT,
     CONF_ALARM_INTERVAL,
     CONF_DIALECT,
     CONF_RTSP_PORT,
@@ -51,6 +53,8 @@ from .const import (
     CONF_SCAN_INTERVAL,
     CONF_SNAPSHOT_URL,
     CONF_STREAM,
+    DEFAULT_ALARM_AUTO_OFF,
+    DEFAULT_ALARM_IDLE_TIMEOUT,
     DEFAULT_ALARM_INTERVAL,
     DEFAULT_PORT,
     DEFAULT_RTSP_PORT,
@@ -227,7 +231,8 @@ class CgiCameraOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             user_input = {k: v for k, v in user_input.items() if v not in ("", None)}
-            for key in (CONF_SCAN_INTERVAL, CONF_RTSP_PORT):
+            for key in (CONF_SCAN_INTERVAL, CONF_RTSP_PORT, CONF_ALARM_IDLE_TIMEOUT,
+                        CONF_ALARM_AUTO_OFF):
                 if key in user_input:
                     user_input[key] = int(user_input[key])
             errors = await self._validate(user_input)
@@ -269,6 +274,14 @@ def _options_schema() -> vol.Schema:
             ),
             vol.Required(CONF_ALARM_INTERVAL, default=DEFAULT_ALARM_INTERVAL): NumberSelector(
                 NumberSelectorConfig(min=0.5, max=60, step=0.5, unit_of_measurement="s",
+                                     mode=NumberSelectorMode.BOX)
+            ),
+            vol.Required(CONF_ALARM_IDLE_TIMEOUT, default=DEFAULT_ALARM_IDLE_TIMEOUT): NumberSelector(
+                NumberSelectorConfig(min=10, max=600, step=1, unit_of_measurement="s",
+                                     mode=NumberSelectorMode.BOX)
+            ),
+            vol.Required(CONF_ALARM_AUTO_OFF, default=DEFAULT_ALARM_AUTO_OFF): NumberSelector(
+                NumberSelectorConfig(min=1, max=3600, step=1, unit_of_measurement="s",
                                      mode=NumberSelectorMode.BOX)
             ),
             vol.Required(CONF_STREAM, default=DEFAULT_STREAM): SelectSelector(

@@ -15,6 +15,8 @@ CONF_STREAM: Final = "stream"
 CONF_RTSP_PORT: Final = "rtsp_port"
 CONF_RTSP_URL: Final = "rtsp_url"
 CONF_SNAPSHOT_URL: Final = "snapshot_url"
+CONF_ALARM_IDLE_TIMEOUT: Final = "alarm_idle_timeout"
+CONF_ALARM_AUTO_OFF: Final = "alarm_auto_off"
 
 DEFAULT_PORT: Final = 80
 DEFAULT_HTTPS_PORT: Final = 443
@@ -23,6 +25,12 @@ DEFAULT_SCAN_INTERVAL: Final = 60
 DEFAULT_ALARM_INTERVAL: Final = 1.0
 DEFAULT_STREAM: Final = "main"
 DEFAULT_RTSP_PORT: Final = 554
+# An alarm stream silent for this long is dead (keep-alives normally come every few s).
+DEFAULT_ALARM_IDLE_TIMEOUT: Final = 60
+# Alarms the camera never reports as ended turn off after this long.
+DEFAULT_ALARM_AUTO_OFF: Final = 10
+
+EVENT_ALARM: Final = "cgi_camera_alarm"
 # How often the client gets a chance to keep its session alive.
 HOUSEKEEPING_INTERVAL: Final = 10
 
@@ -35,6 +43,7 @@ ATTR_PRESET: Final = "preset"
 ATTR_ACTION: Final = "action"
 
 PLATFORMS: Final = [
+    Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.CAMERA,
     Platform.NUMBER,

@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from .client import Camera, StreamKind
 
 if TYPE_CHECKING:
+    from .alarms import AlarmCoordinator
     from .coordinator import SettingsCoordinator
 
 
@@ -22,6 +23,7 @@ class CgiCameraData:
     stream: StreamKind
     stream_url: str | None  # without credentials
     snapshot_url: str | None  # user override, without credentials
+    alarms: AlarmCoordinator | None = None  # only for cameras that report alarms
 
 
 type CgiCameraConfigEntry = ConfigEntry[CgiCameraData]

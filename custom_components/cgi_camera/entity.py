@@ -3,16 +3,63 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .client import AuthError, CameraError, NotSupported, SettingKey
+from .client import AuthError, Camera, CameraError, NotSupported, SettingKey
 from .const import DOMAIN
 from .coordinator import SettingsCoordinator
+
+if TYPE_CHECKING:
+    from .data import CgiCameraConfigEntry
+
+
+def _uid(entry: CgiCameraConfigEntry) -> str:
+    return entry.unique_id or entry.entry_id
+
+
+def device_identifier(entry: CgiCameraConfigEntry, camera: Camera, channel: int) -> tuple[str, str]:
+    """The device registry identifier of ``channel``: the camera, or a recorder's channel."""
+    if channel in camera.capabilities.channels:
+        return (DOMAIN, f"{_uid(entry)}_ch{channel}")
+    return (DOMAIN, _uid(entry))
+
+
+def device_info(entry: CgiCameraConfigEntry, camera: Camera, channel: int = 1) -> DeviceInfo:
+    """Device registry data: the camera itself, or one channel of a recorder."""
+    identifier = device_identifier(entry, camera, channel)
+    info = camera.info
+    if (ch := camera.capabilities.channels.get(channel)) is not None:
+        return DeviceInfo(
+            identifiers={identifier},
+            via_device=(DOMAIN, _uid(entry)),
+            name=ch.name or f"{entry.title} channel {channel}",
+            manufacturer=info.manufacturer or "OEM",
+            model=ch.model,
+            sw_version=ch.firmware,
+            hw_version=ch.hardware,
+        )
+    scheme = "https" if camera.transport.https else "http"
+    return DeviceInfo(
+        identifiers={identifier},
+        connections={(CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
+        name=entry.title,
+        manufacturer=info.manufacturer or "OEM",
+        model=info.model,
+        serial_number=info.serial,
+        sw_version=info.firmware,
+        hw_version=info.hardware,
+        configuration_url=f"{scheme}://{camera.transport.host}:{camera.transport.port}",
+    )
+
+
+def unique_id(entry: CgiCameraConfigEntry, key: str) -> str:
+    """``<mac>_<key>``: stable across hosts, reloads and dialect changes."""
+    return f"{_uid(entry)}_{key}"
 
 
 class CgiCameraEntity(CoordinatorEntity[SettingsCoordinator]):
@@ -23,24 +70,10 @@ class CgiCameraEntity(CoordinatorEntity[SettingsCoordinator]):
     def __init__(self, coordinator: SettingsCoordinator, description: EntityDescription) -> None:
         super().__init__(coordinator)
         self.entity_description = description
-        camera = coordinator.camera
+        self.camera = coordinator.camera
         entry = coordinator.config_entry
-        uid = entry.unique_id or entry.entry_id
-        self.camera = camera
-        self._attr_unique_id = f"{uid}_{description.key}"
-        info = camera.info
-        scheme = "https" if camera.transport.https else "http"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, uid)},
-            connections={(CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
-            name=entry.title,
-            manufacturer=info.manufacturer or "OEM",
-            model=info.model,
-            serial_number=info.serial,
-            sw_version=info.firmware,
-            hw_version=info.hardware,
-            configuration_url=f"{scheme}://{camera.transport.host}:{camera.transport.port}",
-        )
+        self._attr_unique_id = unique_id(entry, description.key)
+        self._attr_device_info = device_info(entry, self.camera)
 
     async def _device_call(self, call: Awaitable[Any], translation_key: str) -> None:
         """Run a call on the camera; failures become translated errors."""

@@ -177,6 +177,14 @@ class Camera(ABC):
             raise ProtocolError("snapshot is not a JPEG image")
         return image
 
+    def mjpeg_url(self, stream: StreamKind) -> str | None:
+        """An MJPEG (multipart JPEG) stream URL without credentials; None if none.
+
+        Fetch it with :meth:`Transport.open_stream`, which signs it like every
+        other request; shown when no RTSP stream answers.
+        """
+        return None
+
     def rtsp_candidates(self, stream: StreamKind, port: int) -> list[str]:
         """Possible RTSP URLs (without credentials), most likely first."""
         return []

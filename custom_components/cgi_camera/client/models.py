@@ -66,6 +66,22 @@ class SettingKey(StrEnum):
     SD_CARD_STATUS = "sd_card_status"
     SD_CARD_2_STATUS = "sd_card_2_status"
     MEMORY_FREE = "memory_free"
+    # -- added for cgi_message (seed 004); usable by any dialect --------------------
+    # Switches
+    DEFOG = "defog"  # anti-fog processing
+    STABILIZATION = "stabilization"  # digital image stabilisation
+    BACKLIGHT_COMPENSATION_ENABLED = "backlight_compensation_enabled"  # BLC on/off
+    RECORDING = "recording"  # manual recording to the SD card
+    # Numbers
+    NOISE_REDUCTION = "noise_reduction"  # one generic denoise level
+    # Selects
+    EXPOSURE_MODE = "exposure_mode"  # auto / shutter_priority / manual
+    SCENE_MODE = "scene_mode"  # outdoor / indoor
+    WHITE_BALANCE = "white_balance"  # auto / manual
+    # Read-only values
+    SD_TOTAL = "sd_total"  # MB
+    SD_FREE = "sd_free"  # MB
+    WIFI_SIGNAL = "wifi_signal"  # raw value, scale undocumented
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +106,8 @@ class Action(StrEnum):
     TRIGGER_ALARM = "trigger_alarm"
     SYNC_TIME = "sync_time"
     PTZ_STOP = "ptz_stop"
+    RESET_IMAGE = "reset_image"  # image/exposure settings back to defaults
+    PTZ_AUTO_SCAN = "ptz_auto_scan"
 
 
 class PtzMove(StrEnum):
@@ -230,6 +248,18 @@ class DeviceInfo:
         return self.mac or self.serial
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """One camera channel of a recorder (NVR), shown as its own device."""
+
+    number: int
+    name: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    hardware: str | None = None
+    online: bool = True
+
+
 @dataclass(slots=True)
 class Capabilities:
     """Everything the device at hand supports, found out at connect time."""
@@ -240,6 +270,8 @@ class Capabilities:
     alarms: set[AlarmSource] = field(default_factory=set)
     # The device pushes alarms over a long-lived stream (else they are polled).
     alarm_push: bool = False
+    # Camera channels of a recorder; empty on a single camera.
+    channels: dict[int, ChannelInfo] = field(default_factory=dict)
     snapshot: bool = True
 
     def add(self, setting: Setting) -> None:
