@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.sim.param_cgi import ParamCgiSim
 from tests.sim.uid_xml import UidXmlSim
 
 PASSWORD = "p@ss w/%&?#:\"'<>ü"
@@ -29,6 +30,30 @@ def auto_enable_custom_integrations(
 async def uid_sim() -> AsyncIterator[UidXmlSim]:
     """A seed-000 uid_xml camera with PTZ on 127.0.0.1."""
     sim = UidXmlSim(variant="000", username=USERNAME, password=PASSWORD, ptz=True)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@pytest.fixture
+async def ipc_sim() -> AsyncIterator[ParamCgiSim]:
+    """A param_cgi IPC with PTZ and the attach alarm stream on 127.0.0.1."""
+    sim = ParamCgiSim(variant="ipc", username=USERNAME, password=PASSWORD,
+                      keepalive_interval=0.5)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@pytest.fixture
+async def nvr_sim() -> AsyncIterator[ParamCgiSim]:
+    """A param_cgi NVR with four channels (alarms polled) on 127.0.0.1."""
+    sim = ParamCgiSim(variant="nvr", username=USERNAME, password=PASSWORD, channels=4,
+                      mac="00:12:34:00:00:05")
     await sim.start()
     try:
         yield sim

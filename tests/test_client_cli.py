@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 import sys
 
+import pytest
+
+from custom_components.cgi_camera.client.__main__ import main
 from tests.conftest import PASSWORD, USERNAME
 from tests.sim.uid_xml import UidXmlSim
 
@@ -44,3 +47,17 @@ async def test_probe_reports_wrong_password(uid_sim: UidXmlSim) -> None:
     assert code == 1
     assert "AuthError" in err
     assert uid_sim.failed_logins == 1
+
+
+async def test_probe_in_process(
+    uid_sim: UidXmlSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same command, run in a worker thread (so coverage sees it)."""
+    loop = asyncio.get_running_loop()
+    argv = ["probe", "--host", uid_sim.host, "--port", str(uid_sim.port), "--user", USERNAME,
+            "--password", PASSWORD, "--insecure"]
+    assert await loop.run_in_executor(None, main, argv) == 0
+    assert json.loads(capsys.readouterr().out)["dialect"] == "uid_xml"
+    bad = [*argv[:-3], "--password", "nope"]
+    assert await loop.run_in_executor(None, main, bad) == 1
+    assert "AuthError" in capsys.readouterr().err

@@ -16,10 +16,29 @@ from custom_components.cgi_camera.client.dialects import DIALECTS
 from custom_components.cgi_camera.client.transport import Transport
 from tests.conftest import PASSWORD, USERNAME
 from tests.sim.base import SimServer
+from tests.sim.cgi_message import CgiMessageSim
 from tests.sim.uid_xml import UidXmlSim
 
 # name -> (dialect, what its own fingerprint says, simulator factory)
 SIMULATORS: dict[str, tuple[str, Fingerprint, Callable[[], SimServer]]] = {
+    # cgi_message: its XML or plain answer is proof; a 401 (HTTP auth) only "maybe".
+    "cgi_message basic": (
+        "cgi_message", Fingerprint.MAYBE,
+        lambda: CgiMessageSim(username=USERNAME, password=PASSWORD),
+    ),
+    "cgi_message digest": (
+        "cgi_message", Fingerprint.MAYBE,
+        lambda: CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest"),
+    ),
+    "cgi_message open plain": (
+        "cgi_message", Fingerprint.YES,
+        lambda: CgiMessageSim(username=USERNAME, password=PASSWORD, auth="none", fmt="plain"),
+    ),
+    "cgi_message open truncated": (
+        "cgi_message", Fingerprint.YES,
+        lambda: CgiMessageSim(username=USERNAME, password=PASSWORD, auth="none",
+                              fmt="truncated"),
+    ),
     "uid_xml 000": (
         "uid_xml", Fingerprint.YES, lambda: UidXmlSim(username=USERNAME, password=PASSWORD)
     ),

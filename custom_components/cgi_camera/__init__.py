@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import logging
 
@@ -15,13 +16,13 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
-from .client import AuthError, CameraError, Credentials, StreamKind, connect
 from .alarms import AlarmCoordinator
+from .client import AuthError, CameraError, Credentials, StreamKind, connect
 from .const import (
     CONF_ALARM_AUTO_OFF,
     CONF_ALARM_IDLE_TIMEOUT,
@@ -42,6 +43,7 @@ from .const import (
 )
 from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry, CgiCameraData
+from .entity import device_info
 from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,10 +83,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
 
     options = entry.options
     stream = StreamKind(options.get(CONF_STREAM, DEFAULT_STREAM))
-    stream_url = await camera.find_stream(
-        stream, options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT), options.get(CONF_RTSP_URL)
+    rtsp_port = options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT)
+    channels = sorted(camera.capabilities.channels) or [1]
+    found = await asyncio.gather(
+        *(
+            # The URL override is for a single camera; recorder channels are asked.
+            camera.find_stream(stream, rtsp_port, options.get(CONF_RTSP_URL)
+                               if not camera.capabilities.channels else None, channel)
+            for channel in channels
+        )
     )
-    if stream_url is None:
+    stream_urls = dict(zip(channels, found, strict=True))
+    if not any(found):
         _LOGGER.info("No RTSP stream found for %s; showing snapshots only", entry.title)
 
     coordinator = SettingsCoordinator(hass, entry, camera)
@@ -108,7 +118,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
         camera=camera,
         coordinator=coordinator,
         stream=stream,
-        stream_url=stream_url,
+        stream_urls=stream_urls,
         snapshot_url=options.get(CONF_SNAPSHOT_URL) or None,
         alarms=alarms,
     )
@@ -123,6 +133,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
         )
     )
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    # The device first, so recorder channels can name it as their via_device.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(entry, camera)
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -9,10 +9,11 @@ event bus as ``cgi_camera_alarm`` (which the device triggers listen to).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from datetime import timedelta
 import logging
 import random
 import time
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -21,7 +22,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .client import AlarmEvent, AuthError, Camera, CameraError
+from .client import AlarmEvent, AuthError, Camera, CameraError, NotSupported
 from .client.models import AlarmSource, Heartbeat
 from .const import DOMAIN, EVENT_ALARM
 from .entity import device_identifier
@@ -114,10 +115,8 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         """Stop listening and cancel the auto-off timers."""
         if self._stream_task is not None:
             self._stream_task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._stream_task
-            except asyncio.CancelledError:
-                pass
             self._stream_task = None
         for cancel in self._off_timers.values():
             cancel()
@@ -139,6 +138,15 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
                 self._stream_down("login refused")
                 self.config_entry.async_start_reauth(self.hass)
                 return  # no retries against a refused login: reauth takes over
+            except NotSupported:
+                # This model has no push stream after all: poll from now on.
+                _LOGGER.info("%s has no alarm stream; polling its alarms", self.config_entry.title)
+                self.push = False
+                self.stream_connected = False
+                self.update_interval = self._poll_interval
+                await self.async_refresh()
+                self.async_update_listeners()
+                return
             except CameraError as err:
                 error = err
             if time.monotonic() - started >= HEALTHY_AFTER:

@@ -48,6 +48,12 @@ DESCRIPTIONS: dict[Action, CgiButtonDescription] = {
         _action(Action.SYNC_TIME, entity_category=EntityCategory.CONFIG,
                 entity_registry_enabled_default=False),
         _action(Action.PTZ_STOP),
+        _action(Action.STOP_ALARM, entity_registry_enabled_default=False),
+        _action(Action.AUTOFOCUS),
+        _action(Action.PTZ_HOME),
+        _action(Action.RESET_IMAGE, entity_category=EntityCategory.CONFIG,
+                entity_registry_enabled_default=False),
+        _action(Action.PTZ_AUTO_SCAN),
     )
 }
 

@@ -1,49 +1,79 @@
-"""The camera entity: snapshots, the RTSP stream, and the PTZ entity services."""
+"""Camera entities: snapshots, the RTSP stream, and the PTZ entity services.
+
+A camera gets one entity; a recorder one per channel, on the channel's device, with
+channels that appear later added without a reload.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from aiohttp import web
 from homeassistant.components.camera import Camera, CameraEntityFeature
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_stream
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from yarl import URL
 
 from .client import CameraError, PresetOp, PtzMove
-from .const import DOMAIN
+from .const import CONF_RTSP_PORT, DEFAULT_RTSP_PORT, DOMAIN
 from .data import CgiCameraConfigEntry
-from .entity import CgiCameraEntity
+from .entity import CgiCameraEntity, device_info
 from .services import async_register_platform_services
 
 _LOGGER = logging.getLogger(__name__)
 
 PARALLEL_UPDATES = 0  # snapshots are bounded by the client's own request slots
 
-DESCRIPTION = EntityDescription(key="camera", name=None)
-
 
 async def async_setup_entry(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
 ) -> None:
-    """Add the camera entity."""
+    """Add the camera entity, or one per recorder channel."""
     async_register_platform_services()
-    async_add_entities([CgiCamera(entry)])
+    data = entry.runtime_data
+    camera = data.camera
+    known = set(data.stream_urls)
+    async_add_entities(CgiCamera(entry, channel) for channel in sorted(known))
+
+    async def _add(channels: list[int]) -> None:
+        port = entry.options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT)
+        urls = await asyncio.gather(
+            *(camera.find_stream(data.stream, port, None, channel) for channel in channels)
+        )
+        data.stream_urls.update(zip(channels, urls, strict=True))
+        async_add_entities(CgiCamera(entry, channel) for channel in channels)
+
+    @callback
+    def _new_channels() -> None:
+        new = sorted(set(camera.capabilities.channels) - known)
+        if new:
+            known.update(new)
+            entry.async_create_background_task(hass, _add(new), f"{DOMAIN} new channels")
+
+    if camera.capabilities.channels:
+        entry.async_on_unload(data.coordinator.async_add_listener(_new_channels))
 
 
 class CgiCamera(CgiCameraEntity, Camera):
-    """The camera itself."""
+    """The camera itself, or one channel of a recorder."""
 
     _attr_name = None  # the device's main feature takes the device name
 
-    def __init__(self, entry: CgiCameraConfigEntry) -> None:
+    def __init__(self, entry: CgiCameraConfigEntry, channel: int = 1) -> None:
         data = entry.runtime_data
-        CgiCameraEntity.__init__(self, data.coordinator, DESCRIPTION)
+        on_channel = channel in data.camera.capabilities.channels
+        key = f"camera_ch{channel}" if on_channel else "camera"
+        CgiCameraEntity.__init__(self, data.coordinator, EntityDescription(key=key, name=None))
         Camera.__init__(self)
+        self._attr_device_info = device_info(entry, data.camera, channel)
         self._data = data
+        self.channel = channel
         self._snapshot_failed = False
-        if data.stream_url:
+        if data.stream_urls.get(channel):
             self._attr_supported_features = CameraEntityFeature.STREAM
 
     @property
@@ -51,14 +81,16 @@ class CgiCamera(CgiCameraEntity, Camera):
         return {"dialect": self.camera.dialect}
 
     async def stream_source(self) -> str | None:
-        url = self._data.stream_url
+        url = self._data.stream_urls.get(self.channel)
         return self.camera.authenticated_url(url) if url else None
 
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
         try:
-            image = await self.camera.snapshot(self._data.stream, url=self._data.snapshot_url)
+            image = await self.camera.snapshot(
+                self._data.stream, url=self._data.snapshot_url, channel=self.channel
+            )
         except CameraError as err:
             if not self._snapshot_failed:
                 _LOGGER.warning("Snapshot of %s failed: %s", self.entity_id, err)
@@ -69,10 +101,41 @@ class CgiCamera(CgiCameraEntity, Camera):
             self._snapshot_failed = False
         return image
 
+    async def handle_async_mjpeg_stream(
+        self, request: web.Request
+    ) -> web.StreamResponse | None:
+        """Proxy the camera's own MJPEG when there is no RTSP stream to show.
+
+        Without one (or when it fails to open) HA's default still-image stream
+        is served, so the frontend always gets something moving.
+        """
+        url = None
+        if not self._data.stream_urls.get(self.channel) and (
+            self.channel not in self.camera.capabilities.channels
+        ):
+            url = self.camera.mjpeg_url(self._data.stream)
+        if url is None:
+            return await super().handle_async_mjpeg_stream(request)
+        try:
+            resp = await self.camera.transport.open_stream(URL(url, encoded=True))
+        except CameraError as err:
+            _LOGGER.debug("MJPEG stream of %s failed: %s", self.entity_id, err)
+            return await super().handle_async_mjpeg_stream(request)
+        try:
+            if resp.status != 200:
+                _LOGGER.debug("MJPEG stream of %s: HTTP %s", self.entity_id, resp.status)
+                return await super().handle_async_mjpeg_stream(request)
+            return await async_aiohttp_proxy_stream(
+                self.hass, request, resp.content, resp.headers.get("Content-Type")
+            )
+        finally:
+            resp.close()
+
     # -- PTZ entity services --------------------------------------------------------
 
     def _ptz(self) -> None:
-        if self.camera.capabilities.ptz is None:
+        caps = self.camera.capabilities
+        if caps.ptz is None or self.channel in caps.channels:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="ptz_not_supported",
@@ -110,3 +173,5 @@ class CgiCamera(CgiCameraEntity, Camera):
                 },
             )
         await self._device_call(self.camera.ptz_preset(PresetOp(action), preset), "ptz_failed")
+        # Saving or deleting changes the preset list the preset select shows.
+        self.coordinator.async_update_listeners()

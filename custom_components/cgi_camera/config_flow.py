@@ -276,7 +276,9 @@ def _options_schema() -> vol.Schema:
                 NumberSelectorConfig(min=0.5, max=60, step=0.5, unit_of_measurement="s",
                                      mode=NumberSelectorMode.BOX)
             ),
-            vol.Required(CONF_ALARM_IDLE_TIMEOUT, default=DEFAULT_ALARM_IDLE_TIMEOUT): NumberSelector(
+            vol.Required(
+                CONF_ALARM_IDLE_TIMEOUT, default=DEFAULT_ALARM_IDLE_TIMEOUT
+            ): NumberSelector(
                 NumberSelectorConfig(min=10, max=600, step=1, unit_of_measurement="s",
                                      mode=NumberSelectorMode.BOX)
             ),

@@ -42,10 +42,17 @@ class SettingsCoordinator(DataUpdateCoordinator[State]):
             always_update=False,
         )
         self.camera = camera
+        self._channels = set(camera.capabilities.channels)
 
     async def _async_update_data(self) -> State:
         try:
-            return dict(await self.camera.read_state())
+            state = dict(await self.camera.read_state())
+            if (channels := set(self.camera.capabilities.channels)) != self._channels:
+                # A recorder gained channels: the platforms add their entities now,
+                # even when no setting changed.
+                self._channels = channels
+                self.async_update_listeners()
+            return state
         except AuthError as err:
             # Polling stops until reauth succeeds: no login storm against lockouts.
             raise ConfigEntryAuthFailed(

@@ -21,7 +21,7 @@ class CgiCameraData:
     camera: Camera
     coordinator: SettingsCoordinator
     stream: StreamKind
-    stream_url: str | None  # without credentials
+    stream_urls: dict[int, str | None]  # per channel (1 on a camera), without credentials
     snapshot_url: str | None  # user override, without credentials
     alarms: AlarmCoordinator | None = None  # only for cameras that report alarms
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import voluptuous as vol
-
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
 from homeassistant.components.device_automation.exceptions import InvalidDeviceAutomationConfig
 from homeassistant.components.homeassistant.triggers import event as event_trigger
@@ -13,6 +11,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
 
 from .client.models import AlarmKind
 from .const import DOMAIN, EVENT_ALARM
@@ -38,7 +37,8 @@ def _sources(hass: HomeAssistant, device_id: str) -> list[tuple[str, int]]:
         raise InvalidDeviceAutomationConfig(f"unknown device {device_id}")
     found: list[tuple[str, int]] = []
     for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.entry_id not in device.config_entries or entry.state is not ConfigEntryState.LOADED:
+        loaded = entry.state is ConfigEntryState.LOADED
+        if entry.entry_id not in device.config_entries or not loaded:
             continue
         alarms = entry.runtime_data.alarms
         if alarms is None:

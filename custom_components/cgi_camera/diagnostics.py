@@ -50,7 +50,10 @@ async def async_get_config_entry_diagnostics(
             "alarms": sorted(a.key for a in caps.alarms),
             "alarm_push": caps.alarm_push,
         },
-        "stream_url": redact_url(data.stream_url) if data.stream_url else None,
+        "stream_urls": {
+            str(channel): redact_url(url) if url else None
+            for channel, url in data.stream_urls.items()
+        },
         "state": {str(k): str(v) for k, v in data.coordinator.data.items()},
         "last_update_success": data.coordinator.last_update_success,
     }

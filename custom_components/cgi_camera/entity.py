@@ -22,18 +22,22 @@ def _uid(entry: CgiCameraConfigEntry) -> str:
     return entry.unique_id or entry.entry_id
 
 
-def device_identifier(entry: CgiCameraConfigEntry, camera: Camera, channel: int) -> tuple[str, str]:
-    """The device registry identifier of ``channel``: the camera, or a recorder's channel."""
-    if channel in camera.capabilities.channels:
+def device_identifier(
+    entry: CgiCameraConfigEntry, camera: Camera, channel: int | None
+) -> tuple[str, str]:
+    """The registry identifier of the device itself (None), or of a recorder's channel."""
+    if channel is not None and channel in camera.capabilities.channels:
         return (DOMAIN, f"{_uid(entry)}_ch{channel}")
     return (DOMAIN, _uid(entry))
 
 
-def device_info(entry: CgiCameraConfigEntry, camera: Camera, channel: int = 1) -> DeviceInfo:
-    """Device registry data: the camera itself, or one channel of a recorder."""
+def device_info(
+    entry: CgiCameraConfigEntry, camera: Camera, channel: int | None = None
+) -> DeviceInfo:
+    """Device registry data: the camera itself (None), or one channel of a recorder."""
     identifier = device_identifier(entry, camera, channel)
     info = camera.info
-    if (ch := camera.capabilities.channels.get(channel)) is not None:
+    if channel is not None and (ch := camera.capabilities.channels.get(channel)) is not None:
         return DeviceInfo(
             identifiers={identifier},
             via_device=(DOMAIN, _uid(entry)),

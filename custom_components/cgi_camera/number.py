@@ -47,6 +47,7 @@ DESCRIPTIONS: dict[SettingKey, NumberEntityDescription] = {
         _d(K.MOTION_THRESHOLD, enabled=False),
         _d(K.NIGHT_MOTION_SENSITIVITY, enabled=False),
         _d(K.NIGHT_MOTION_THRESHOLD, enabled=False),
+        _d(K.NOISE_REDUCTION, enabled=False),
     )
 }
 
@@ -73,6 +74,13 @@ class CgiNumber(CgiSettingEntity, NumberEntity):
         if self.setting.maximum is not None:
             self._attr_native_max_value = self.setting.maximum
         self._attr_native_step = self.setting.step
+        if (
+            self.entity_description.native_unit_of_measurement == PERCENTAGE
+            and self.setting.maximum is not None
+            and self.setting.maximum != 100
+        ):
+            # A 0-9 volume is no percentage: show the device's own scale unitless.
+            self._attr_native_unit_of_measurement = None
 
     @property
     def native_value(self) -> float | None:

@@ -7,9 +7,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .client import SettingKey, SettingKind
+from .client import PresetOp, SettingKey, SettingKind
 from .data import CgiCameraConfigEntry
-from .entity import CgiSettingEntity
+from .entity import CgiCameraEntity, CgiSettingEntity
 
 PARALLEL_UPDATES = 1
 
@@ -22,6 +22,12 @@ DESCRIPTIONS: dict[SettingKey, SelectEntityDescription] = {
                                 entity_category=EntityCategory.CONFIG),
         SelectEntityDescription(key=K.POWER_FREQUENCY, translation_key=K.POWER_FREQUENCY,
                                 entity_category=EntityCategory.CONFIG),
+        SelectEntityDescription(key=K.EXPOSURE_MODE, translation_key=K.EXPOSURE_MODE,
+                                entity_category=EntityCategory.CONFIG),
+        SelectEntityDescription(key=K.SCENE_MODE, translation_key=K.SCENE_MODE,
+                                entity_category=EntityCategory.CONFIG),
+        SelectEntityDescription(key=K.WHITE_BALANCE, translation_key=K.WHITE_BALANCE,
+                                entity_category=EntityCategory.CONFIG),
     )
 }
 
@@ -31,11 +37,47 @@ async def async_setup_entry(
 ) -> None:
     """Add a select per enumerated setting."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
+    entities: list[SelectEntity] = [
         CgiSelect(coordinator, DESCRIPTIONS[key])
         for key, setting in coordinator.camera.capabilities.settings.items()
         if setting.kind is SettingKind.ENUM and key in DESCRIPTIONS
-    )
+    ]
+    ptz = coordinator.camera.capabilities.ptz
+    if ptz is not None and ptz.presets is not None:
+        entities.append(PresetSelect(coordinator, PRESET))
+    async_add_entities(entities)
+
+
+PRESET = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")
+
+
+class PresetSelect(CgiCameraEntity, SelectEntity):
+    """The presets the camera lists; choosing one moves the camera there."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._choice: str | None = None
+
+    def _presets(self) -> dict[str, int]:
+        ptz = self.camera.capabilities.ptz
+        presets = (ptz.presets if ptz else None) or {}
+        # Names may repeat or be empty: show the number with them.
+        return {f"{number}: {name}": number for number, name in sorted(presets.items())}
+
+    @property
+    def options(self) -> list[str]:
+        return list(self._presets())
+
+    @property
+    def current_option(self) -> str | None:
+        # The camera does not report where it is; show the last choice while valid.
+        return self._choice if self._choice in self._presets() else None
+
+    async def async_select_option(self, option: str) -> None:
+        number = self._presets()[option]
+        await self._device_call(self.camera.ptz_preset(PresetOp.GOTO, number), "ptz_failed")
+        self._choice = option
+        self.async_write_ha_state()
 
 
 class CgiSelect(CgiSettingEntity, SelectEntity):

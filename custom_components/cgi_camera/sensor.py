@@ -45,6 +45,25 @@ DESCRIPTIONS: dict[SettingKey, SensorEntityDescription] = {
             state_class=SensorStateClass.MEASUREMENT,
             entity_registry_enabled_default=False,
         ),
+        SensorEntityDescription(
+            key=K.SD_TOTAL, translation_key=K.SD_TOTAL, entity_category=DIAGNOSTIC,
+            device_class=SensorDeviceClass.DATA_SIZE,
+            native_unit_of_measurement=UnitOfInformation.MEGABYTES,
+            suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+            entity_registry_enabled_default=False,
+        ),
+        SensorEntityDescription(
+            key=K.SD_FREE, translation_key=K.SD_FREE, entity_category=DIAGNOSTIC,
+            device_class=SensorDeviceClass.DATA_SIZE,
+            native_unit_of_measurement=UnitOfInformation.MEGABYTES,
+            suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+            state_class=SensorStateClass.MEASUREMENT,
+        ),
+        # The seed's example value (808663348) fits no known scale: raw, unitless.
+        SensorEntityDescription(
+            key=K.WIFI_SIGNAL, translation_key=K.WIFI_SIGNAL, entity_category=DIAGNOSTIC,
+            entity_registry_enabled_default=False,
+        ),
     )
 }
 

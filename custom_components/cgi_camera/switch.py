@@ -43,6 +43,12 @@ DESCRIPTIONS: dict[SettingKey, SwitchEntityDescription] = {
         _d(K.WDR),
         _d(K.ANTI_FLICKER),
         _d(K.RELAY, category=None),
+        _d(K.HIGHLIGHT_COMPENSATION_ENABLED),
+        _d(K.SPEAKER),
+        _d(K.DEFOG),
+        _d(K.STABILIZATION),
+        _d(K.BACKLIGHT_COMPENSATION_ENABLED),
+        _d(K.RECORDING, category=None),
     )
 }
 

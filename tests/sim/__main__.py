@@ -18,6 +18,8 @@ import signal
 import sys
 
 from .base import SimServer
+from .cgi_message import CgiMessageSim
+from .param_cgi import ParamCgiSim
 from .rtsp import DEFAULT_PATHS, RtspServer, gstreamer_available
 from .uid_xml import UidXmlSim
 
@@ -67,10 +69,39 @@ def _uid_xml(spec: CameraSpec, common: Common) -> SimServer:
     )
 
 
+def _param_cgi(spec: CameraSpec, common: Common) -> SimServer:
+    return ParamCgiSim(
+        variant="nvr" if spec.variant == "nvr" else "lite" if spec.variant == "lite" else "ipc",
+        username=common.username,
+        password=common.password,
+        mac=_mac(spec.index),
+        rtsp_port=common.rtsp_port or 554,
+        port=spec.port,
+    )
+
+
+def _cgi_message(spec: CameraSpec, common: Common) -> SimServer:
+    # basic/digest: the XML envelope with that HTTP auth; plain/truncated: the seed's
+    # other two answer shapes (value lines; XML without </Message>), with Basic.
+    return CgiMessageSim(
+        username=common.username,
+        password=common.password,
+        auth="digest" if spec.variant == "digest" else "basic",
+        fmt="plain" if spec.variant == "plain"
+        else "truncated" if spec.variant == "truncated" else "xml",
+        mac=_mac(spec.index).lower(),
+        ptz=spec.variant != "plain",
+        rtsp_port=common.rtsp_port or 554,
+        port=spec.port,
+    )
+
+
 # dialect name -> (allowed variants, factory). Future dialects: one line each,
 # e.g. "param_cgi": (("default",), _param_cgi).
 DIALECTS: dict[str, tuple[tuple[str, ...], Factory]] = {
     "uid_xml": (("000", "002"), _uid_xml),
+    "cgi_message": (("basic", "digest", "plain", "truncated"), _cgi_message),
+    "param_cgi": (("ipc", "nvr", "lite"), _param_cgi),
 }
 
 

@@ -58,6 +58,19 @@ class Camera(ABC):
         self.info = DeviceInfo(dialect=self.dialect)
         self.capabilities = Capabilities()
         self.state: State = {}
+        # Once the device refused our login, nothing is sent again: several loops
+        # (settings, alarm poll, alarm stream) would otherwise each spend a failed
+        # login, and some devices lock the account after five.
+        self.auth_refused: str | None = None
+
+    def _refused(self, why: str) -> AuthError:
+        """Latch a refused login and return the error to raise."""
+        self.auth_refused = why
+        return AuthError(why)
+
+    def _check_refused(self) -> None:
+        if self.auth_refused is not None:
+            raise AuthError(f"not retried after a refused login: {self.auth_refused}")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.transport.host}:{self.transport.port}>"
@@ -157,9 +170,17 @@ class Camera(ABC):
     @abstractmethod
     async def _snapshot(self, stream: StreamKind) -> bytes: ...
 
-    async def snapshot(self, stream: StreamKind = StreamKind.MAIN, url: str | None = None) -> bytes:
+    async def _channel_snapshot(self, stream: StreamKind, channel: int) -> bytes:
+        """A still image of one recorder channel (recorders override this)."""
+        raise NotSupported("this device has no channels")
+
+    async def snapshot(
+        self, stream: StreamKind = StreamKind.MAIN, url: str | None = None, channel: int = 1
+    ) -> bytes:
         """A JPEG still image; from ``url`` (with Basic auth) when the user set one."""
-        if url:
+        if channel in self.capabilities.channels:
+            image = await self._channel_snapshot(stream, channel)
+        elif url:
             resp = await self.transport.send(
                 "GET",
                 URL(url),
@@ -189,13 +210,25 @@ class Camera(ABC):
         """Possible RTSP URLs (without credentials), most likely first."""
         return []
 
+    def channel_rtsp_candidates(self, stream: StreamKind, port: int, channel: int) -> list[str]:
+        """Possible RTSP URLs of one recorder channel (recorders override this)."""
+        return self.rtsp_candidates(stream, port) if channel == 1 else []
+
     async def find_stream(
-        self, stream: StreamKind, port: int | None = None, override: str | None = None
+        self,
+        stream: StreamKind,
+        port: int | None = None,
+        override: str | None = None,
+        channel: int = 1,
     ) -> str | None:
         """The first RTSP URL that answers DESCRIBE, without credentials; None if none."""
-        candidates = [override] if override else self.rtsp_candidates(
-            stream, port or self.default_rtsp_port
-        )
+        port = port or self.default_rtsp_port
+        if override:
+            candidates = [override]
+        elif channel in self.capabilities.channels:
+            candidates = self.channel_rtsp_candidates(stream, port, channel)
+        else:
+            candidates = self.rtsp_candidates(stream, port)
         for url in candidates:
             try:
                 if await rtsp.describe(url, self.credentials.username, self.credentials.password):

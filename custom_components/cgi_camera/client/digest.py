@@ -48,6 +48,11 @@ class DigestAuth:
         self._algorithm = algorithm
         self._hash = _HASHES[algorithm]
 
+    @property
+    def nonce(self) -> str:
+        """The server nonce this helper signs with (tells a refusal from a rotation)."""
+        return self._c.get("nonce", "")
+
     def _h(self, data: str) -> str:
         return self._hash(data.encode("utf-8")).hexdigest()
 

@@ -66,6 +66,9 @@ class SettingKey(StrEnum):
     SD_CARD_STATUS = "sd_card_status"
     SD_CARD_2_STATUS = "sd_card_2_status"
     MEMORY_FREE = "memory_free"
+    # param_cgi
+    HIGHLIGHT_COMPENSATION_ENABLED = "highlight_compensation_enabled"
+    SPEAKER = "speaker"
     # -- added for cgi_message (seed 004); usable by any dialect --------------------
     # Switches
     DEFOG = "defog"  # anti-fog processing
@@ -104,6 +107,9 @@ class Action(StrEnum):
 
     REBOOT = "reboot"
     TRIGGER_ALARM = "trigger_alarm"
+    STOP_ALARM = "stop_alarm"
+    AUTOFOCUS = "autofocus"
+    PTZ_HOME = "ptz_home"
     SYNC_TIME = "sync_time"
     PTZ_STOP = "ptz_stop"
     RESET_IMAGE = "reset_image"  # image/exposure settings back to defaults

@@ -9,17 +9,19 @@ dialects control exactly what the camera sees.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+import contextlib
 from dataclasses import dataclass, field
 import logging
 import re
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from .digest import Challenge, DigestAuth, parse_challenge
 from .errors import ConnectError, ProtocolError, SSLVerifyError, Timeout
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,6 +34,10 @@ SNAPSHOT_LIMIT = 4 * 1024 * 1024
 _CHUNK = 16 * 1024
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+# How the transport itself authenticates (None: the dialect does it, e.g. in the URL).
+#   "basic":  preemptive Basic; switches to Digest for good once challenged with Digest.
+#   "digest": never sends Basic; answers Digest challenges (then signs preemptively).
+AuthMode = Literal["basic", "digest"]
 
 # Query parameters whose values are secrets; redacted wherever a URL is logged.
 SECRET_PARAMS = frozenset(
@@ -108,6 +114,20 @@ class Transport:
         self.https = https
         self.timeout = timeout
         self._slots = asyncio.Semaphore(max_concurrent)
+        self.credentials: Credentials | None = None
+        self.auth_mode: AuthMode | None = None
+        self._digest: DigestAuth | None = None
+        # The last Digest challenge seen, even before credentials were known: an
+        # unauthenticated fingerprint's 401 saves the login a Basic round trip.
+        self._challenge: Challenge | None = None
+
+    def use_auth(self, credentials: Credentials, mode: AuthMode = "basic") -> None:
+        """Authenticate every later request with ``credentials`` (HTTP Basic/Digest)."""
+        self.credentials = credentials
+        self.auth_mode = mode
+        self._digest = None
+        if self._challenge is not None:
+            self._digest = self._digest_for(self._challenge, credentials)
 
     @property
     def base_url(self) -> str:
@@ -168,11 +188,38 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         auth: aiohttp.BasicAuth | None = None,
     ) -> Response:
-        """Send one request to an absolute ``url``, within this camera's limits."""
+        """Send one request to an absolute ``url``, within this camera's limits.
+
+        An explicit ``auth`` wins; otherwise the transport's own auth (see
+        :meth:`use_auth`) signs the request and answers one 401 challenge at most.
+        """
+        if auth is not None or self.auth_mode is None:
+            return await self._send_once(method, url, data, limit, timeout, headers, auth)
+        sent = self._authorization(method, url)
+        result = await self._send_once(
+            method, url, data, limit, timeout, _with_auth(headers, sent), None
+        )
+        retry = self._answer(result.status, result.headers, sent, method, url)
+        if retry is None:
+            return result
+        return await self._send_once(
+            method, url, data, limit, timeout, _with_auth(headers, retry), None
+        )
+
+    async def _send_once(
+        self,
+        method: str,
+        url: URL,
+        data: bytes | str | None,
+        limit: int,
+        timeout: float | None,
+        headers: Mapping[str, str] | None,
+        auth: aiohttp.BasicAuth | None,
+    ) -> Response:
         shown = redact_url(url)
         budget = aiohttp.ClientTimeout(total=timeout if timeout is not None else self.timeout)
         async with self._slots:
-            try:
+            with self._errors():
                 async with self.session.request(
                     method,
                     url,
@@ -184,22 +231,131 @@ class Transport:
                 ) as resp:
                     body = await _read_capped(resp, limit, shown)
                     result = Response(resp.status, resp.headers, body, shown)
-            except ProtocolError:
-                raise
-            except TimeoutError as err:
-                raise Timeout(f"{self.host}:{self.port} did not answer in time") from err
-            except aiohttp.ClientConnectorCertificateError as err:
-                raise SSLVerifyError(
-                    f"TLS certificate of {self.host}:{self.port} failed verification"
-                ) from err
-            except aiohttp.ClientSSLError as err:
-                raise ConnectError(f"TLS error talking to {self.host}:{self.port}") from err
-            except (aiohttp.ClientError, OSError, ValueError) as err:
-                raise ConnectError(
-                    f"cannot reach {self.host}:{self.port} ({type(err).__name__})"
-                ) from err
+        self._remember(result.status, result.headers)
         _LOGGER.debug("%s %s -> %s (%d bytes)", method, shown, result.status, len(body))
         return result
+
+    async def open_stream(
+        self, url: URL, *, timeout: float | None = None
+    ) -> aiohttp.ClientResponse:
+        """Start an endless GET (MJPEG) with the transport's auth; the caller closes it.
+
+        It takes no request slot, since a stream would hold one for as long as it
+        is watched; ``timeout`` bounds connecting and each read, not the whole.
+        """
+        limit = timeout if timeout is not None else self.timeout
+        budget = aiohttp.ClientTimeout(total=None, sock_connect=limit, sock_read=limit)
+        sent = self._authorization("GET", url) if self.auth_mode else None
+        resp = await self._open(url, sent, budget)
+        retry = self._answer(resp.status, resp.headers, sent, "GET", url)
+        if retry is None:
+            return resp
+        resp.close()
+        return await self._open(url, retry, budget)
+
+    async def _open(
+        self, url: URL, authorization: str | None, budget: aiohttp.ClientTimeout
+    ) -> aiohttp.ClientResponse:
+        with self._errors():
+            resp = await self.session.get(
+                url, headers=_with_auth(None, authorization), timeout=budget,
+                allow_redirects=False,
+            )
+        self._remember(resp.status, resp.headers)
+        _LOGGER.debug("GET %s -> %s (stream)", redact_url(url), resp.status)
+        return resp
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate aiohttp's and the socket's exceptions into the client's taxonomy."""
+        try:
+            yield
+        except ProtocolError:
+            raise
+        except TimeoutError as err:
+            raise Timeout(f"{self.host}:{self.port} did not answer in time") from err
+        except aiohttp.ClientConnectorCertificateError as err:
+            raise SSLVerifyError(
+                f"TLS certificate of {self.host}:{self.port} failed verification"
+            ) from err
+        except aiohttp.ClientSSLError as err:
+            raise ConnectError(f"TLS error talking to {self.host}:{self.port}") from err
+        except (aiohttp.ClientError, OSError, ValueError) as err:
+            raise ConnectError(
+                f"cannot reach {self.host}:{self.port} ({type(err).__name__})"
+            ) from err
+
+    # -- HTTP authentication ------------------------------------------------------
+
+    @staticmethod
+    def _digest_for(challenge: Challenge, credentials: Credentials) -> DigestAuth | None:
+        try:
+            return DigestAuth(challenge, credentials.username, credentials.password)
+        except ValueError:  # an algorithm we do not speak: treat as no Digest at all
+            return None
+
+    def _authorization(self, method: str, url: URL) -> str | None:
+        """The preemptive ``Authorization`` value for a request, if any."""
+        if self.credentials is None:
+            return None
+        if self._digest is not None:
+            return self._digest.header(method, url.raw_path_qs)
+        if self.auth_mode == "basic":
+            creds = self.credentials
+            return aiohttp.BasicAuth(creds.username, creds.password, "utf-8").encode()
+        return None
+
+    def _remember(self, status: int, headers: Mapping[str, str]) -> None:
+        if status == 401 and (challenge := _digest_challenge(headers)) is not None:
+            self._challenge = challenge
+
+    def _answer(
+        self, status: int, headers: Mapping[str, str], sent: str | None, method: str, url: URL
+    ) -> str | None:
+        """The ``Authorization`` for the one retry a 401 deserves; None = no retry.
+
+        A Digest we signed with the very nonce the server challenges again (and not
+        ``stale``) means the password is wrong: retrying would only add a failed
+        login on a device that may lock the account.
+        """
+        if status != 401 or self.credentials is None:
+            return None
+        challenge = _digest_challenge(headers)
+        if challenge is None:
+            return None  # Basic was refused, or a scheme we do not answer
+        previous = self._digest
+        if (
+            previous is not None
+            and sent is not None
+            and sent.startswith("Digest ")
+            and challenge.params.get("nonce", "") == previous.nonce
+            and challenge.params.get("stale", "").lower() != "true"
+        ):
+            return None
+        self._digest = self._digest_for(challenge, self.credentials)
+        if self._digest is None:
+            return None
+        return self._digest.header(method, url.raw_path_qs)
+
+
+def _digest_challenge(headers: Mapping[str, str]) -> Challenge | None:
+    values = (
+        headers.getall("WWW-Authenticate", [])
+        if isinstance(headers, CIMultiDictProxy)
+        else [headers.get("WWW-Authenticate", "")]
+    )
+    for value in values:
+        challenge = parse_challenge(value)
+        if challenge.scheme == "digest" and challenge.params.get("nonce"):
+            return challenge
+    return None
+
+
+def _with_auth(headers: Mapping[str, str] | None, authorization: str | None) -> dict[str, str]:
+    merged = dict(headers or {})
+    if authorization is not None:
+        merged["Authorization"] = authorization
+    return merged
 
 
 async def _read_capped(resp: aiohttp.ClientResponse, limit: int, shown: str) -> bytes:

@@ -295,13 +295,14 @@ class UidXmlCamera(Camera):
     # -- session ----------------------------------------------------------------
 
     async def login(self) -> None:
+        self._check_refused()
         resp = await self.transport.get(
             "/cgi-bin/getuid",
             (("username", self.credentials.username), ("password", self.credentials.password)),
         )
         if resp.status in (400, 401, 403):
             reason = _fault(parse_xml(resp.body)) if resp.body.strip() else ""
-            raise AuthError(f"login refused: {reason or resp.status}")
+            raise self._refused(f"login refused: {reason or resp.status}")
         root = self._document(resp.status, resp.body)
         uid = text(root) if root.tag == "uid" else ""
         if not uid:

@@ -1,0 +1,733 @@
+"""The ``cgi_message`` dialect (seed 004): ``/cgi/<area>_get|_set|_query?Group=…``.
+
+Wire facts this module relies on (004 §2-§3; the seed is the authority):
+- Answers are an XML ``<Message>`` envelope: ``<Header class>``, ``<result code>``
+  (2xx ok, 4xx client, 5xx server error; carried *inside* HTTP 200), then one
+  element per group whose children hold one typed value (``<int>``/``<string>``).
+- Some answers lack ``</Message>`` (004 §2.3.1.2 example 2): parsed with recovery.
+- §3 prints answers as value lines (``Successfully`` then one value per line, in a
+  fixed order). Where the seed prints that order, it is parsed as a fallback.
+- ``_query`` reports ranges: ``a ... b`` every value between, ``a, b`` only those,
+  empty = read-only, missing = not supported. Read once at set-up; the seed's
+  tables are the fallback when a query fails.
+- Set templates mark every parameter optional and the examples set one at a time
+  ("Set Contrast"), so a write sends only the changed parameter, plus the partner
+  the seed's examples always send with it (``ICRSwitch`` + ``ICRTimer`` ...).
+- The seed never says how to log in; HTTP 401 is listed and a ``DigestLogin``
+  group exists, so the transport does Basic and answers Digest challenges.
+- Spelling conflicts: the URL templates' spelling is sent, either is read.
+- Never called: factory reset (``ResetFlag=1``), SD format (``RecordDevice``),
+  ``user_*``, ``rs485_*`` (UART), serial/MAC/network writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+import logging
+import re
+from typing import Any
+
+from ..camera import Camera, Fingerprint
+from ..errors import AuthError, CommandError, NotSupported, ProtocolError, UnsupportedDevice
+from ..models import (
+    Action,
+    DeviceInfo,
+    PresetOp,
+    PtzCapabilities,
+    PtzMove,
+    Setting,
+    SettingKey,
+    SettingKind,
+    State,
+    StreamKind,
+    normalize_mac,
+)
+from ..safe_xml import Element, attrs, parse_xml, text
+from ..transport import SNAPSHOT_LIMIT, Credentials, Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+DIALECT = "cgi_message"
+CHANNEL = "1"  # every example addresses channel 1; these are single-sensor cameras
+_OK_WORD = "successfully"
+_ANNOTATION_RE = re.compile(r"\s*-{2,}>.*$")
+_NUMBER_RE = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+# Names the seed spells two ways: URL-template spelling -> other spellings (read only).
+SPELLINGS: dict[str, tuple[str, ...]] = {
+    "AudioVolume": ("Volume",),  # 004 §3.4.1 get label vs §3.4.2 example
+    "ScenceSelect": ("SceneSelect",),  # sic in every template
+    "BLCLLevel": ("BLCLevel",),  # §3.8.2.2 template vs §3.8.5 table
+    "SerialNum": ("SerialNumber", "Serial"),
+    "SoftwareVersion": ("SWVersion", "Firmware", "Version", "SoftVersion"),
+    "Mac": ("MAC", "MacAddress"),
+    "SDStatus": ("Status", "SDStatusFlag"),
+    "Signal": ("WifiSignal", "SignalStrength"),
+}
+
+# 004 §3.5.1 RecordDevice "SD status flag".
+SD_STATUS = {
+    "0": "off", "1": "on", "2": "removed", "3": "formatting", "4": "mounted",
+    "5": "unmounted", "6": "write_protected", "7": "uninitialized", "8": "mounting",
+    "9": "unmounting",
+}
+
+# Plain-format value order, exactly as 004 §3.1.1 prints DeviceInfo.
+_DEVICE_INFO_PLAIN = ("DeviceID", "SoftwareVersion", "SerialNum", "Mac")
+
+
+def lookup[V](values: Mapping[str, V], name: str) -> V | None:
+    """``values[name]`` under any of its spellings, case-insensitively."""
+    names = (name, *SPELLINGS.get(name, ()))
+    for candidate in names:
+        if candidate in values:
+            return values[candidate]
+    folded = {k.lower(): v for k, v in values.items()}
+    for candidate in names:
+        if candidate.lower() in folded:
+            return folded[candidate.lower()]
+    return None
+
+
+def _int(raw: str) -> int:
+    return int(float(raw.strip().split()[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """One ``_query`` answer for a parameter (004 §2.3.1.2 remarks)."""
+
+    read_only: bool = False
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None  # 'a, b' form: only these
+
+    @classmethod
+    def parse(cls, raw: str) -> Range:
+        value = raw.strip()
+        if not value:
+            return cls(read_only=True)
+        parts = [p.strip().strip('"').strip() for p in value.replace("...", ",...,").split(",")]
+        parts = [p for p in parts if p]
+        numbers = [float(p) for p in parts if _NUMBER_RE.match(p)]
+        if "..." in parts:
+            # 'a ... b', also the tables' mixed '0, 1, 2 ... 240': everything between.
+            if len(numbers) >= 2:
+                return cls(low=min(numbers), high=max(numbers))
+            return cls()
+        if len(parts) == 1 and not numbers:
+            return cls()  # 'valid string', 'string': free text
+        return cls(
+            low=min(numbers) if numbers else None,
+            high=max(numbers) if numbers else None,
+            choices=tuple(parts),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One setting inside a group."""
+
+    key: SettingKey
+    param: str  # the name the seed's set URL uses (read under any spelling)
+    kind: SettingKind
+    minimum: float | None = None  # the seed's documented range: the fallback
+    maximum: float | None = None
+    options: Mapping[str, str] | None = None  # wire value -> vocabulary option
+    writable: bool = True
+    partners: tuple[str, ...] = ()  # sent along with their current value
+    unit: str | None = None
+    parse: Callable[[str], Any] | None = None
+
+    def decode(self, raw: str) -> Any:
+        if self.parse is not None:
+            return self.parse(raw)
+        if self.kind is SettingKind.BOOL:
+            return raw.strip() == "1"
+        if self.kind is SettingKind.NUMBER:
+            return _int(raw)
+        if self.kind is SettingKind.ENUM and self.options is not None:
+            return self.options.get(raw.strip())
+        return raw.strip()
+
+    def encode(self, value: Any) -> str:
+        if self.kind is SettingKind.BOOL:
+            return "1" if value else "0"
+        if self.kind is SettingKind.ENUM and self.options is not None:
+            for wire, option in self.options.items():
+                if option == value:
+                    return wire
+            raise CommandError(f"{value!r} is not an option of {self.key}")
+        return str(round(float(value)))
+
+    def setting(self, found: Range | None) -> Setting | None:
+        """The setting as this device reports it; None when it is read-only here."""
+        if found is not None and found.read_only and self.writable:
+            return None  # the device says get-only: no control for it
+        low, high, step = self.minimum, self.maximum, 1.0
+        options = tuple(self.options.values()) if self.options else ()
+        if found is not None and self.kind is SettingKind.NUMBER and found.low is not None:
+            low, high = found.low, found.high
+            step = _step(found.choices) or 1.0
+        if found is not None and self.kind is SettingKind.ENUM and self.options:
+            narrowed = tuple(
+                option for wire, option in self.options.items() if _allows(found, wire)
+            )
+            options = narrowed or options
+        return Setting(
+            key=self.key, kind=self.kind, minimum=low, maximum=high, step=step,
+            options=options, unit=self.unit,
+        )
+
+
+def _step(choices: tuple[str, ...] | None) -> float | None:
+    """The spacing of an evenly spaced 'a, b, c' list (a number can express it)."""
+    if not choices or len(choices) < 2 or not all(_NUMBER_RE.match(c) for c in choices):
+        return None
+    values = sorted(float(c) for c in choices)
+    steps = {b - a for a, b in pairwise(values)}
+    return steps.pop() if len(steps) == 1 else None
+
+
+def _allows(found: Range, wire: str) -> bool:
+    if found.choices is not None:
+        return wire in found.choices
+    if found.low is not None and found.high is not None and _NUMBER_RE.match(wire):
+        return found.low <= float(wire) <= found.high
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One ``<area>_get/_set`` group and the settings it carries."""
+
+    area: str  # camera -> camera_get / camera_set / camera_query
+    name: str  # Group=
+    fields: tuple[_Field, ...]
+    channel: bool = True  # the seed's URLs for this group carry Channel=
+    # Value order of the seed's plain-format example; None = none printed.
+    plain: tuple[str, ...] | None = None
+    query: bool = True  # the seed lists this group under <area>_query
+
+
+def _sw(key: SettingKey, param: str, *, partners: tuple[str, ...] = ()) -> _Field:
+    return _Field(key, param, SettingKind.BOOL, partners=partners)
+
+
+def _num(key: SettingKey, param: str, lo: int, hi: int) -> _Field:
+    return _Field(key, param, SettingKind.NUMBER, lo, hi)
+
+
+def _enum(
+    key: SettingKey, param: str, options: Mapping[str, str], *, partners: tuple[str, ...] = ()
+) -> _Field:
+    return _Field(key, param, SettingKind.ENUM, options=options, partners=partners)
+
+
+def _value(
+    key: SettingKey, param: str, parse: Callable[[str], Any] | None = None,
+    unit: str | None = None,
+) -> _Field:
+    return _Field(key, param, SettingKind.VALUE, writable=False, unit=unit, parse=parse)
+
+
+def _uptime(raw: str) -> timedelta:
+    return timedelta(seconds=_int(raw))  # 004 §3.1.1 "661 --->UpTime": seconds
+
+
+K = SettingKey
+GROUPS: tuple[_Group, ...] = (
+    _Group("camera", "BasicInfo", (  # 004 §3.8.4
+        _sw(K.MIRROR, "MirrorHor"),
+        _sw(K.FLIP, "MirrorVer"),
+        _sw(K.WDR, "WDRSwitch"),
+        _num(K.WDR_LEVEL, "WDRLevel", 0, 255),
+        _sw(K.DEFOG, "AFGSwitch"),
+        _sw(K.STABILIZATION, "DISSwitch"),
+        _enum(K.WHITE_BALANCE, "WBMode", {"0": "auto", "1": "manual"}),
+    )),
+    _Group("camera", "ExposureInfo", (  # 004 §3.8.5
+        _enum(K.EXPOSURE_MODE, "ExposureMode",
+              {"0": "auto", "1": "shutter_priority", "2": "manual"}),
+        _enum(K.SCENE_MODE, "ScenceSelect", {"0": "outdoor", "1": "indoor"},
+              partners=("ExposureMode",)),
+        # "0 = out control": switched by an external signal, not by the camera.
+        _enum(K.DAY_NIGHT_MODE, "ICRSwitch",
+              {"0": "external", "1": "night", "2": "day", "3": "auto"},
+              partners=("ICRTimer",)),
+        _sw(K.BACKLIGHT_COMPENSATION_ENABLED, "BLCSwitch", partners=("BLCLLevel",)),
+    )),
+    _Group("image", "ImageInfo", (  # 004 §3.3.4: Hue's 0 ... 255 applies to all rows
+        _num(K.BRIGHTNESS, "Brightness", 0, 255),
+        _num(K.CONTRAST, "Contrast", 0, 255),
+        _num(K.SATURATION, "Saturation", 0, 255),
+        _num(K.SHARPNESS, "Sharpness", 0, 255),
+        _num(K.HUE, "Hue", 0, 255),
+        _num(K.NOISE_REDUCTION, "Denoise", 0, 255),
+        # PAL sensors run at 50 Hz, NTSC at 60 Hz: the anti-flicker choice.
+        _enum(K.POWER_FREQUENCY, "Format", {"0": "50hz", "1": "60hz"}),
+    )),
+    _Group("audio", "AudioInfo", (  # 004 §3.4.4
+        _sw(K.AUDIO, "AudioEnable"),
+        _num(K.VOLUME, "AudioVolume", 0, 9),
+    ), plain=("AudioCodec", "AudioEnable", "AudioVolume", "SampleRate")),
+    _Group("alarm", "MDInfo", (  # 004 §3.13.4; its set URL is lost, the get's is used
+        _sw(K.MOTION_DETECTION, "MDEnable"),
+        _num(K.MOTION_SENSITIVITY, "MDSensitivity", 1, 100),
+    ), plain=("Channel", "MDEnable", "MDSensitivity", "MDArea")),
+    _Group("record", "RecordControl", (  # 004 §3.5.4: Mode = manual recording
+        _sw(K.RECORDING, "Mode"),
+    ), plain=("Loop", "Mode", "StreamType", "Event", "Lenght")),
+    _Group("record", "RecordDevice", (  # 004 §3.5.1; no query documented
+        _value(K.SD_CARD_STATUS, "SDStatus", lambda raw: SD_STATUS.get(raw.strip(), raw)),
+        _value(K.SD_TOTAL, "TotalSpace", _int, "MB"),
+        # Derived: total minus "UsedSpace" (see _apply).
+        _value(K.SD_FREE, "UsedSpace", _int, "MB"),
+    ), plain=("Channel", "TotalSpace", "UsedSpace", "SDStatus", "WriteProtect"), query=False),
+    _Group("sys", "TimeInfo", (
+        _value(K.BOOT_TIME, "UpTime", _uptime),
+    ), channel=False, query=False,
+        plain=("TimeMethod", "CameraTime", "UpTime", "DaylightEnable", "TimeZone",
+               "NTPServerIP")),
+    _Group("wifi", "WifiInfo", (
+        _value(K.WIFI_SIGNAL, "Signal", _int),
+    ), channel=False, query=False,
+        plain=("enable", "Mode", "SSID", "password", "Signal", "AutoMode", "WifiChannel",
+               "Protocol")),
+)
+
+# 004 §3.6.4 PTZCtrlInfo Direction.
+_DIRECTIONS: dict[PtzMove, str] = {
+    PtzMove.UP: "1", PtzMove.DOWN: "2", PtzMove.LEFT: "3", PtzMove.RIGHT: "4",
+    PtzMove.UP_LEFT: "5", PtzMove.DOWN_LEFT: "6", PtzMove.UP_RIGHT: "7",
+    PtzMove.DOWN_RIGHT: "8",
+}
+_LENS: dict[PtzMove, tuple[str, str]] = {
+    PtzMove.ZOOM_IN: ("Zoom", "1"), PtzMove.ZOOM_OUT: ("Zoom", "0"),
+    PtzMove.FOCUS_NEAR: ("Focus", "1"), PtzMove.FOCUS_FAR: ("Focus", "0"),
+    PtzMove.IRIS_OPEN: ("Iris", "1"), PtzMove.IRIS_CLOSE: ("Iris", "0"),
+}
+# SpeedInfo's 1 ... 8, the narrower of the seed's two speed ranges (0 ... 63 in
+# PTZCtrlInfo): safe on either kind of head when ptz_query cannot say.
+_SPEED_FALLBACK = (1, 8)
+
+
+@dataclass(slots=True)
+class _Reply:
+    """A decoded answer: one group's values (first block), by element name."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    xml: bool = True
+
+
+def _check_http(status: int) -> None:
+    if status in (401, 403):
+        raise AuthError(f"HTTP {status}")
+    if status == 404:
+        raise NotSupported("no such CGI on this device")
+    if status != 200:
+        raise ProtocolError(f"HTTP {status}")
+
+
+def _check_result(root: Element) -> None:
+    """Map ``<result code>`` (application codes, inside HTTP 200) onto the taxonomy."""
+    result = root.find("result")
+    if result is None:
+        return
+    code = attrs(result).get("code", "")
+    if not code or code.startswith("2"):
+        return
+    message = f"camera answered {code} {text(result)}".strip()
+    if code == "501":  # "Feature does not support by server"
+        raise NotSupported(message)
+    raise CommandError(message, reason=code)
+
+
+def _tag(element: Element) -> str | None:
+    """The element's name; None for entity references and the like."""
+    tag: object = element.tag
+    return tag if isinstance(tag, str) else None
+
+
+def _group_element(root: Element, group: str | None) -> Element | None:
+    blocks = [c for c in root if _tag(c) not in (None, "Header", "result")]
+    if group is not None:
+        for block in blocks:
+            if str(_tag(block)).lower() == group.lower():
+                return block
+    # Some firmware may name the block differently: take the only data block.
+    return blocks[0] if blocks else None
+
+
+def _values(block: Element | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if block is None:
+        return values
+    for child in block:
+        name = _tag(child)
+        if name is None or name in values:
+            continue
+        typed = [t for t in child if _tag(t) is not None]
+        values[name] = text(typed[0]) if typed else text(child)
+    return values
+
+
+def plain_lines(body: bytes) -> list[str]:
+    """Value lines without the seed's ``--->label`` notes and blank lines."""
+    lines = (_ANNOTATION_RE.sub("", line).strip() for line in body.decode(
+        "utf-8", errors="replace").splitlines())
+    return [line for line in lines if line]
+
+
+def decode(
+    status: int, body: bytes, group: str | None, plain: Sequence[str] | None
+) -> _Reply:
+    """One answer -> the group's values, or the error it means."""
+    _check_http(status)
+    data = body.strip()
+    if not data:
+        raise ProtocolError("empty answer")
+    if data.startswith(b"<"):
+        root = parse_xml(data)
+        if root.tag != "Message":
+            raise ProtocolError(f"not a <Message> document: <{root.tag}>")
+        _check_result(root)
+        return _Reply(_values(_group_element(root, group)))
+    lines = plain_lines(data)
+    if not lines:
+        raise ProtocolError("empty answer")
+    if not _ok_line(lines[0]):
+        # The plain form has no code, only the description (004 §2.3.1.3).
+        raise CommandError(f"camera answered {lines[0]!r}", reason=lines[0])
+    if plain is None:
+        raise ProtocolError(f"no documented value order for {group} in the plain format")
+    return _Reply(dict(zip(plain, lines[1:], strict=False)), xml=False)
+
+
+def is_message(body: bytes) -> bool:
+    """True for a ``<Message>`` envelope or the seed's plain ``Successfully`` answer."""
+    data = body.strip()
+    if not data:
+        return False
+    if data.startswith(b"<"):
+        try:
+            root = parse_xml(data)
+        except ProtocolError:
+            return False
+        return root.tag == "Message" and root.find("Header") is not None
+    lines = plain_lines(data)
+    return bool(lines) and _ok_line(lines[0])
+
+
+def _ok_line(line: str) -> bool:
+    # Queries print everything on one line: "Successfully 1 0, 1 1 ... 100 ..."
+    return line.split(None, 1)[0].lower() == _OK_WORD
+
+
+class CgiMessageCamera(Camera):
+    """A camera speaking the cgi_message dialect."""
+
+    dialect = DIALECT
+
+    def __init__(self, transport: Transport, credentials: Credentials) -> None:
+        super().__init__(transport, credentials)
+        self._device: dict[str, str] = {}
+        self._groups: list[_Group] = []
+        self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}
+        self._queries: dict[tuple[str, str], dict[str, Range] | None] = {}
+        self._ptz_extra: set[str] = set()
+
+    # -- detection and login ------------------------------------------------------
+
+    @classmethod
+    async def fingerprint(cls, transport: Transport) -> Fingerprint:
+        # The cheapest read of all (004 §3.1.1); unauthenticated, so never a login.
+        resp = await transport.get("/cgi/sys_get", (("Group", "DeviceInfo"),))
+        if resp.status == 401:
+            # Many web servers demand a login for every path: it could be us.
+            return Fingerprint.MAYBE
+        if resp.status == 200 and is_message(resp.body):
+            return Fingerprint.YES
+        return Fingerprint.NO
+
+    async def login(self) -> None:
+        # Basic first (what these cameras' own clients send); the transport moves
+        # to Digest when the device challenges with it, and never retries twice.
+        self.transport.use_auth(self.credentials, "basic")
+        try:
+            reply = await self._call(
+                "sys_get", "DeviceInfo", channel=False, plain=_DEVICE_INFO_PLAIN
+            )
+        except (NotSupported, ProtocolError) as err:
+            # Reached after a "maybe" fingerprint: this host is something else.
+            raise UnsupportedDevice(f"no cgi_message device: {err}") from err
+        self._device = reply.values
+
+    # -- requests -------------------------------------------------------------------
+
+    async def _call(
+        self,
+        cgi: str,
+        group: str | None,
+        params: Sequence[tuple[str, str]] = (),
+        *,
+        channel: bool,
+        plain: Sequence[str] | None = (),
+    ) -> _Reply:
+        """One CGI call. ``plain`` names the values of a plain-format answer in order;
+        the default accepts one without reading it (set echoes), None refuses it."""
+        query: list[tuple[str, str]] = [("Channel", CHANNEL)] if channel else []
+        if group is not None:
+            query.append(("Group", group))
+        query.extend(params)
+        resp = await self.transport.get(f"/cgi/{cgi}", query)
+        return decode(resp.status, resp.body, group, plain)
+
+    async def _get(self, group: _Group) -> _Reply:
+        return await self._call(
+            f"{group.area}_get", group.name, channel=group.channel, plain=group.plain
+        )
+
+    async def _query(self, area: str, group: str) -> dict[str, Range] | None:
+        """The ranges ``<area>_query`` reports for ``group`` (once); None on failure."""
+        if (area, group) not in self._queries:
+            try:
+                reply = await self._call(f"{area}_query", group, channel=False, plain=None)
+            except (NotSupported, CommandError, ProtocolError) as err:
+                _LOGGER.debug("%s: %s_query %s failed (%s); using the seed's ranges",
+                              self, area, group, err)
+                self._queries[(area, group)] = None
+            else:
+                self._queries[(area, group)] = {
+                    name: Range.parse(raw) for name, raw in reply.values.items()
+                }
+        return self._queries[(area, group)]
+
+    # -- discovery --------------------------------------------------------------------
+
+    async def discover(self) -> None:
+        values = self._device
+        mac = normalize_mac(lookup(values, "Mac"))
+        serial = lookup(values, "SerialNum") or None
+        self.info = DeviceInfo(
+            dialect=DIALECT,
+            mac=mac,
+            # The serial is writable (004 §3.1.2.2): shown, never the identity.
+            serial=serial if mac else None,
+            model=lookup(values, "DeviceID") or None,
+            firmware=lookup(values, "SoftwareVersion") or None,
+            extra={"serial": serial} if serial and not mac else {},
+        )
+        for group in GROUPS:
+            await self._discover_group(group)
+        await self._discover_ptz()
+        self.capabilities.actions |= {Action.REBOOT, Action.SYNC_TIME}
+        if any(g.area == "camera" for g in self._groups):
+            self.capabilities.actions.add(Action.RESET_IMAGE)
+        self.state = await self.read_state()
+
+    async def _discover_group(self, group: _Group) -> None:
+        try:
+            values = (await self._get(group)).values
+        except (NotSupported, CommandError, ProtocolError) as err:
+            _LOGGER.debug("%s: %s %s not available (%s)", self, group.area, group.name, err)
+            return
+        ranges = await self._query(group.area, group.name) if group.query else None
+        added = False
+        for fld in group.fields:
+            if lookup(values, fld.param) is None:
+                continue
+            found = lookup(ranges, fld.param) if ranges is not None else None
+            if ranges is not None and found is None and fld.writable:
+                continue  # the query omits it: "not supported" (004 §2.3.1.2 remark 2)
+            setting = fld.setting(found)
+            if setting is None:
+                continue
+            self._fields[fld.key] = (group, fld)
+            self.capabilities.add(setting)
+            added = True
+        if added:
+            self._groups.append(group)
+
+    async def _discover_ptz(self) -> None:
+        try:
+            ranges = await self._query_ptz()
+        except NotSupported:
+            return  # 501 "Feature does not support": no PTZ head
+        except CommandError as err:
+            if err.reason in ("401", "402"):
+                return  # no such group or channel: no PTZ head
+            ranges = None  # 502/503: the query failed, not the head
+        except ProtocolError:
+            ranges = None
+        if ranges is None:
+            # No usable query (e.g. plain firmware): SpeedInfo proves a PTZ head.
+            try:
+                await self._call("ptz_get", "SpeedInfo", channel=True,
+                                 plain=("PanSpeed", "TiltSpeed", "ZoomSpeed", "FocusSpeed"))
+            except (NotSupported, CommandError, ProtocolError):
+                return
+            ranges = {}
+        moves = {PtzMove.STOP}
+        if not ranges or "Direction" in ranges:
+            moves |= set(_DIRECTIONS)
+        for move, (param, _wire) in _LENS.items():
+            if not ranges or param in ranges:
+                moves.add(move)
+        speed = ranges.get("PanSpeed")
+        low, high = _SPEED_FALLBACK
+        if speed is not None and speed.low is not None and speed.high is not None:
+            # A speed of 0 would not move at all: 1 is the slowest that does.
+            low, high = max(1, int(speed.low)), max(1, int(speed.high))
+        preset = ranges.get("PresetNumber")
+        presets = (1, 255)
+        if preset is not None and preset.low is not None and preset.high is not None:
+            presets = (int(preset.low), int(preset.high))
+        self.capabilities.ptz = PtzCapabilities(
+            moves=frozenset(moves), speed_min=low, speed_max=high,
+            preset_min=presets[0], preset_max=presets[1],
+        )
+        self.capabilities.actions.add(Action.PTZ_STOP)
+        if not ranges or "AutoScan" in ranges:
+            self.capabilities.actions.add(Action.PTZ_AUTO_SCAN)
+
+    async def _query_ptz(self) -> dict[str, Range] | None:
+        reply = await self._call("ptz_query", "PTZCtrlInfo", channel=False, plain=None)
+        if not reply.values:
+            return None
+        return {name: Range.parse(raw) for name, raw in reply.values.items()}
+
+    # -- settings ---------------------------------------------------------------------
+
+    async def read_state(self) -> State:
+        state: State = {}
+        reached = False
+        failures: list[Exception] = []
+        for group in self._groups:
+            try:
+                values = (await self._get(group)).values
+            except (NotSupported, CommandError, ProtocolError) as err:
+                _LOGGER.debug("%s: reading %s failed: %s", self, group.name, err)
+                failures.append(err)
+                continue
+            reached = True
+            self._apply(group, values, state)
+        if self._groups and not reached and failures:
+            raise failures[0]
+        self.state = state
+        return state
+
+    def _apply(self, group: _Group, values: Mapping[str, str], state: State) -> None:
+        for fld in group.fields:
+            raw = lookup(values, fld.param)
+            if fld.key not in self._fields or raw is None:
+                continue
+            try:
+                value = fld.decode(raw)
+                if fld.key is K.SD_FREE:
+                    value = fld.decode(lookup(values, "TotalSpace") or "") - value
+                elif fld.key is K.BOOT_TIME:
+                    value = self._boot_time(value)
+            except (ValueError, IndexError, TypeError):
+                _LOGGER.debug("%s: bad value %r for %s", self, raw, fld.key)
+                continue
+            state[fld.key] = value
+
+    def _boot_time(self, uptime: timedelta) -> datetime:
+        boot = (datetime.now(UTC) - uptime).replace(microsecond=0)
+        previous = self.state.get(K.BOOT_TIME)
+        # Uptime ticks between reads; keep the boot time steady unless it jumps.
+        if isinstance(previous, datetime) and abs((boot - previous).total_seconds()) < 60:
+            return previous
+        return boot
+
+    async def write(self, key: SettingKey, value: Any) -> None:
+        if key not in self._fields:
+            raise NotSupported(f"{key} is not supported by this device")
+        group, target = self._fields[key]
+        if not target.writable:
+            raise NotSupported(f"{key} is read-only")
+        setting = self.capabilities.settings[key]
+        wire = target.encode(value)
+        if setting.kind is SettingKind.NUMBER and not (
+            (setting.minimum is None or setting.minimum <= float(wire))
+            and (setting.maximum is None or float(wire) <= setting.maximum)
+        ):
+            raise CommandError(f"{value} is outside {setting.minimum}-{setting.maximum}")
+        params = [(target.param, wire)]
+        if target.partners:
+            # The seed's examples always send these together: resend the current one.
+            current = (await self._get(group)).values
+            for partner in target.partners:
+                raw = lookup(current, partner)
+                if raw is not None:
+                    params.append((partner, raw))
+        answer = await self._call(
+            f"{group.area}_set", group.name, params, channel=group.channel
+        )
+        state = dict(self.state)
+        if answer.xml:  # the echo names what changed (004 §2.3.1.2 example 2)
+            self._apply(group, answer.values, state)
+        state[key] = target.decode(wire)
+        self.state = state
+
+    # -- actions ----------------------------------------------------------------------
+
+    async def _press(self, action: Action) -> None:
+        if action is Action.REBOOT:
+            # ResetFlag=0 is "reboot only"; IPkeep=1 keeps the network settings even
+            # if a firmware misread the flag (the seed's own example wipes them).
+            await self._call("sys_set", "SystemInfo", (("ResetFlag", "0"), ("IPkeep", "1")),
+                             channel=False)
+        elif action is Action.SYNC_TIME:
+            # CameraTime is UTC seconds (004 §3.1.1 "CameraTime UTC"); TimeMethod is
+            # mandatory, 0 = set manually. The device keeps its own time zone.
+            now = int(datetime.now(UTC).timestamp())
+            await self._call("sys_set", "TimeInfo",
+                             (("TimeMethod", "0"), ("CameraTime", str(now))), channel=False)
+        elif action is Action.RESET_IMAGE:
+            await self._call("camera_set", "ResetInfo", channel=True)
+        elif action is Action.PTZ_AUTO_SCAN:
+            await self._ptz((("AutoScan", "1"),))
+        elif action is Action.PTZ_STOP:
+            await self.ptz_move(PtzMove.STOP)
+
+    async def _ptz(self, params: Sequence[tuple[str, str]]) -> None:
+        await self._call("ptz_set", "PTZCtrlInfo", params, channel=True)
+
+    async def _ptz_move(self, move: PtzMove, speed: int) -> None:
+        if move is PtzMove.STOP:
+            await self._ptz((("Stop", "0"),))
+        elif move in _DIRECTIONS:
+            await self._ptz((("Direction", _DIRECTIONS[move]), ("PanSpeed", str(speed)),
+                             ("TiltSpeed", str(speed))))
+        else:
+            await self._ptz((_LENS[move],))
+
+    async def _ptz_preset(self, op: PresetOp, preset: int) -> None:
+        if op is PresetOp.REMOVE:
+            raise NotSupported("the device documents no way to delete a preset")
+        # Preset=0 saves, 1 calls (004 §3.6.2.5).
+        await self._ptz((("PresetNumber", str(preset)),
+                         ("Preset", "1" if op is PresetOp.GOTO else "0")))
+
+    # -- media ------------------------------------------------------------------------
+
+    async def _snapshot(self, stream: StreamKind) -> bytes:
+        resp = await self.transport.get(f"/jpgimage/{CHANNEL}/image.jpg", limit=SNAPSHOT_LIMIT)
+        _check_http(resp.status)
+        return resp.body
+
+    def mjpeg_url(self, stream: StreamKind) -> str | None:
+        return f"{self.transport.base_url}/mjpgstreamreq/{CHANNEL}/image.jpg"
+
+    def rtsp_candidates(self, stream: StreamKind, port: int) -> list[str]:
+        # The seed documents no RTSP path; these are what this family's clients use.
+        base = f"rtsp://{self.transport.host}:{port}/{CHANNEL}"
+        if stream is StreamKind.SUB:
+            return [f"{base}/h264minor", f"{base}/minor_sjkd"]
+        return [f"{base}/h264major", f"{base}/major_sjkd"]
+

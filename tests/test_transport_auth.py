@@ -1,0 +1,216 @@
+"""HTTP Basic and Digest (RFC 7616) in the shared transport, against real sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import logging
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.cgi_camera.client.digest import DigestAuth, parse_challenge
+from custom_components.cgi_camera.client.transport import Credentials, Transport
+from tests.conftest import PASSWORD, USERNAME
+from tests.sim.cgi_message import CgiMessageSim
+
+CREDS = Credentials(USERNAME, PASSWORD)
+PATH = "/cgi/sys_get"
+QUERY = (("Group", "DeviceInfo"),)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as http:
+        yield http
+
+
+def _transport(session: aiohttp.ClientSession, sim: CgiMessageSim) -> Transport:
+    return Transport(session, sim.host, sim.port, timeout=5)
+
+
+def test_digest_matches_rfc7616_example() -> None:
+    # RFC 7616 §3.9.1, the MD5 variant.
+    challenge = parse_challenge(
+        'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, '
+        'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", '
+        'opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
+    )
+    auth = DigestAuth(challenge, "Mufasa", "Circle of Life")
+    header = auth.header(
+        "GET", "/dir/index.html", cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
+    )
+    assert 'response="8ca523f5e9506fed4657c9700eebdbec"' in header
+    assert "nc=00000001" in header
+    assert "nc=00000002" in auth.header("GET", "/dir/index.html")
+    assert auth.nonce == "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"
+
+
+async def test_basic_is_preemptive(session: aiohttp.ClientSession) -> None:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD) as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "basic")
+        for _ in range(2):
+            assert (await transport.get(PATH, QUERY)).status == 200
+        assert sim.auth_log == ["basic", "basic"]
+        assert sim.failed_logins == 0
+
+
+async def test_wrong_basic_password_is_tried_once(session: aiohttp.ClientSession) -> None:
+    async with CgiMessageSim(username=USERNAME, password="other") as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "basic")
+        assert (await transport.get(PATH, QUERY)).status == 401
+        assert sim.auth_log == ["basic"]
+        assert sim.failed_logins == 1
+
+
+async def test_digest_challenge_then_preemptive_with_counting_nc(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest") as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "basic")
+        for _ in range(3):
+            assert (await transport.get(PATH, QUERY)).status == 200
+        # Basic once, challenged, then Digest for good: one round trip per request.
+        assert sim.auth_log == ["basic", "digest", "digest", "digest"]
+        assert [nc for _nonce, nc in sim.digest_uses] == [1, 2, 3]
+        assert len({nonce for nonce, _nc in sim.digest_uses}) == 1
+        assert sim.failed_logins == 0
+
+
+async def test_digest_mode_never_sends_basic(session: aiohttp.ClientSession) -> None:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest") as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "digest")
+        assert (await transport.get(PATH, QUERY)).status == 200
+        assert sim.auth_log == ["none", "digest"]
+
+
+async def test_unauthenticated_challenge_primes_the_login(
+    session: aiohttp.ClientSession,
+) -> None:
+    # A fingerprint's 401 carries the nonce: the login then signs at once.
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest") as sim:
+        transport = _transport(session, sim)
+        assert (await transport.get(PATH, QUERY)).status == 401
+        transport.use_auth(CREDS, "basic")
+        assert (await transport.get(PATH, QUERY)).status == 200
+        assert sim.auth_log == ["none", "digest"]
+
+
+async def test_stale_nonce_is_rechallenged(session: aiohttp.ClientSession) -> None:
+    async with CgiMessageSim(
+        username=USERNAME, password=PASSWORD, auth="digest", nonce_uses=2
+    ) as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "digest")
+        for _ in range(5):
+            assert (await transport.get(PATH, QUERY)).status == 200
+        assert len({nonce for nonce, _nc in sim.digest_uses}) == 3
+        sim.expire_nonces()
+        assert (await transport.get(PATH, QUERY)).status == 200
+        assert sim.failed_logins == 0
+
+
+async def test_wrong_digest_password_is_never_retried_twice(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with CgiMessageSim(username=USERNAME, password="other", auth="digest") as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "basic")
+        assert (await transport.get(PATH, QUERY)).status == 401
+        assert sim.auth_log == ["basic", "digest"]
+        assert sim.failed_logins == 1
+        # The same nonce refused again: no retry at all.
+        assert (await transport.get(PATH, QUERY)).status == 401
+        assert sim.auth_log == ["basic", "digest", "digest"]
+        assert sim.failed_logins == 2
+
+
+async def test_auth_mode_without_credentials_sends_nothing(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD) as sim:
+        transport = _transport(session, sim)
+        transport.auth_mode = "basic"
+        assert (await transport.get(PATH, QUERY)).status == 401
+        assert sim.auth_log == ["none"]
+
+
+async def test_explicit_auth_wins(session: aiohttp.ClientSession) -> None:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD) as sim:
+        transport = _transport(session, sim)
+        resp = await transport.get(PATH, QUERY, auth=aiohttp.BasicAuth(USERNAME, PASSWORD, "utf-8"))
+        assert resp.status == 200
+        transport.use_auth(Credentials(USERNAME, "wrong"), "basic")
+        resp = await transport.get(PATH, QUERY, auth=aiohttp.BasicAuth(USERNAME, PASSWORD, "utf-8"))
+        assert resp.status == 200
+
+
+async def test_open_stream_signs_with_digest(session: aiohttp.ClientSession) -> None:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest") as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "basic")
+        resp = await transport.open_stream(transport.url("/mjpgstreamreq/1/image.jpg"))
+        try:
+            assert resp.status == 200
+            assert (await resp.content.read()).count(b"--ipcamera") == sim.mjpeg_frames
+        finally:
+            resp.close()
+        assert sim.auth_log == ["basic", "digest"]
+        # Without transport auth the stream is opened bare.
+        bare = _transport(session, sim)
+        resp = await bare.open_stream(bare.url("/mjpgstreamreq/1/image.jpg"))
+        resp.close()
+        assert resp.status == 401
+
+
+async def test_credentials_never_logged(
+    session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest") as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "basic")
+        await transport.get(PATH, QUERY)
+    text = caplog.text
+    assert PASSWORD not in text and quote(PASSWORD, safe="") not in text
+    assert "Authorization" not in text
+    assert PASSWORD not in repr(CREDS)
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        'Digest realm="x", nonce="abc", algorithm=SHA-512-256, qop="auth"',  # unsupported
+        'Digest realm="x"',  # no nonce: not a usable challenge
+        'Basic realm="x"',
+    ],
+)
+async def test_unanswerable_challenges_are_not_retried(
+    session: aiohttp.ClientSession, challenge: str
+) -> None:
+    seen: list[str | None] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization"))
+        return web.Response(status=401, headers={"WWW-Authenticate": challenge})
+
+    app = web.Application()
+    app.router.add_get("/x", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        transport = Transport(session, "127.0.0.1", port, timeout=5)
+        transport.use_auth(CREDS, "digest")
+        assert (await transport.get("/x")).status == 401
+        assert (await transport.get("/x")).status == 401
+        assert seen == [None, None]  # nothing we could answer: never a password
+    finally:
+        await runner.cleanup()
