@@ -145,3 +145,34 @@ async def test_ptz_invalid_and_failing_calls(
         await _ptz(hass, no_ptz, movement="left")
     assert err2.value.translation_key == "ptz_not_supported"
     assert not uid_sim_002.ptz_log
+
+
+@pytest.mark.skipif(
+    gstreamer_available() is not None,
+    reason=f"needs Debian's GStreamer RTSP server: {gstreamer_available()}",
+)
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg (Debian ffmpeg)")
+async def test_still_image_from_stream_without_snapshot_endpoint(
+    hass: HomeAssistant, uid_sim_002: UidXmlSim
+) -> None:
+    """Seed-002 firmware has no snapshot.cgi: the still comes from the live stream."""
+    server = RtspServer(username=USERNAME, password=PASSWORD)
+    await server.start()
+    try:
+        await setup_entry(hass, uid_sim_002, unique_id="f0:00:00:aa:bb:cc",
+                          options={CONF_RTSP_PORT: server.port})
+        camera = entity_id(hass, "camera", "camera", "f0:00:00:aa:bb:cc")
+        for _ in range(2):  # the second time skips the missing endpoint
+            image = await async_get_image(hass, camera)
+            assert image.content.startswith(b"\xff\xd8")
+        assert uid_sim_002.count("/cgi-bin/snapshot.cgi") == 1
+    finally:
+        await server.stop()
+
+
+async def test_no_snapshot_and_no_stream(hass: HomeAssistant, uid_sim_002: UidXmlSim) -> None:
+    await setup_entry(hass, uid_sim_002, unique_id="f0:00:00:aa:bb:cc",
+                      options={CONF_RTSP_PORT: 1})
+    camera = entity_id(hass, "camera", "camera", "f0:00:00:aa:bb:cc")
+    with pytest.raises(HomeAssistantError):
+        await async_get_image(hass, camera)

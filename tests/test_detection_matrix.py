@@ -16,7 +16,9 @@ from custom_components.cgi_camera.client.dialects import DIALECTS
 from custom_components.cgi_camera.client.transport import Transport
 from tests.conftest import PASSWORD, USERNAME
 from tests.sim.base import SimServer
+from tests.sim.cgi_action import CgiActionSim
 from tests.sim.cgi_message import CgiMessageSim
+from tests.sim.param_cgi import ParamCgiSim
 from tests.sim.uid_xml import UidXmlSim
 
 # name -> (dialect, what its own fingerprint says, simulator factory)
@@ -38,6 +40,28 @@ SIMULATORS: dict[str, tuple[str, Fingerprint, Callable[[], SimServer]]] = {
         "cgi_message", Fingerprint.YES,
         lambda: CgiMessageSim(username=USERNAME, password=PASSWORD, auth="none",
                               fmt="truncated"),
+    ),
+    # cgi_action: "error user/pwd" to a request without credentials is proof.
+    "cgi_action cbt": (
+        "cgi_action", Fingerprint.YES,
+        lambda: CgiActionSim(username=USERNAME, password=PASSWORD),
+    ),
+    "cgi_action h01": (
+        "cgi_action", Fingerprint.YES,
+        lambda: CgiActionSim(variant="h01", username=USERNAME, password=PASSWORD),
+    ),
+    "cgi_action post": (
+        "cgi_action", Fingerprint.YES,
+        lambda: CgiActionSim(variant="post", username=USERNAME, password=PASSWORD),
+    ),
+    # param_cgi: Basic-auth hosts only "maybe"; its error text without auth is proof.
+    "param_cgi ipc": (
+        "param_cgi", Fingerprint.MAYBE,
+        lambda: ParamCgiSim(username=USERNAME, password=PASSWORD),
+    ),
+    "param_cgi query auth": (
+        "param_cgi", Fingerprint.YES,
+        lambda: ParamCgiSim(username=USERNAME, password=PASSWORD, basic_auth=False),
     ),
     "uid_xml 000": (
         "uid_xml", Fingerprint.YES, lambda: UidXmlSim(username=USERNAME, password=PASSWORD)

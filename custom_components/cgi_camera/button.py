@@ -54,6 +54,8 @@ DESCRIPTIONS: dict[Action, CgiButtonDescription] = {
         _action(Action.RESET_IMAGE, entity_category=EntityCategory.CONFIG,
                 entity_registry_enabled_default=False),
         _action(Action.PTZ_AUTO_SCAN),
+        # cgi_action
+        _action(Action.OPEN_DOOR, entity_registry_enabled_default=False),
     )
 }
 

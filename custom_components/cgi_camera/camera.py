@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 from homeassistant.components.camera import Camera, CameraEntityFeature
+from homeassistant.components.ffmpeg import async_get_image as ffmpeg_image
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_stream
@@ -18,7 +19,7 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from yarl import URL
 
-from .client import CameraError, PresetOp, PtzMove
+from .client import CameraError, NotSupported, PresetOp, PtzMove
 from .const import CONF_RTSP_PORT, DEFAULT_RTSP_PORT, DOMAIN
 from .data import CgiCameraConfigEntry
 from .entity import CgiCameraEntity, device_info
@@ -73,6 +74,7 @@ class CgiCamera(CgiCameraEntity, Camera):
         self._data = data
         self.channel = channel
         self._snapshot_failed = False
+        self._native_snapshot = True
         if data.stream_urls.get(channel):
             self._attr_supported_features = CameraEntityFeature.STREAM
 
@@ -88,9 +90,16 @@ class CgiCamera(CgiCameraEntity, Camera):
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
         try:
-            image = await self.camera.snapshot(
-                self._data.stream, url=self._data.snapshot_url, channel=self.channel
-            )
+            if self._native_snapshot:
+                image: bytes | None = await self.camera.snapshot(
+                    self._data.stream, url=self._data.snapshot_url, channel=self.channel
+                )
+            else:
+                image = await self._frame_from_stream(width, height)
+        except NotSupported:
+            # No snapshot endpoint on this firmware: a frame of the live stream will do.
+            self._native_snapshot = False
+            image = await self._frame_from_stream(width, height)
         except CameraError as err:
             if not self._snapshot_failed:
                 _LOGGER.warning("Snapshot of %s failed: %s", self.entity_id, err)
@@ -100,6 +109,12 @@ class CgiCamera(CgiCameraEntity, Camera):
             _LOGGER.info("Snapshots of %s work again", self.entity_id)
             self._snapshot_failed = False
         return image
+
+    async def _frame_from_stream(self, width: int | None, height: int | None) -> bytes | None:
+        source = await self.stream_source()
+        if source is None:
+            return None
+        return await ffmpeg_image(self.hass, source, width=width, height=height)
 
     async def handle_async_mjpeg_stream(
         self, request: web.Request

@@ -151,7 +151,7 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
                     }
                 )
-                title = camera.info.name or camera.info.model or user_input[CONF_HOST]
+                title = camera.info.name or camera.info.model or f"Camera {user_input[CONF_HOST]}"
                 return self.async_create_entry(
                     title=title, data={**user_input, CONF_DIALECT: camera.dialect}
                 )

@@ -48,6 +48,10 @@ DESCRIPTIONS: dict[SettingKey, NumberEntityDescription] = {
         _d(K.NIGHT_MOTION_SENSITIVITY, enabled=False),
         _d(K.NIGHT_MOTION_THRESHOLD, enabled=False),
         _d(K.NOISE_REDUCTION, enabled=False),
+        # cgi_action
+        _d(K.GAMMA, enabled=False),
+        _d(K.REGION_SENSITIVITY),
+        _d(K.FIRE_SENSITIVITY),
     )
 }
 

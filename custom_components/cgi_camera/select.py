@@ -28,6 +28,11 @@ DESCRIPTIONS: dict[SettingKey, SelectEntityDescription] = {
                                 entity_category=EntityCategory.CONFIG),
         SelectEntityDescription(key=K.WHITE_BALANCE, translation_key=K.WHITE_BALANCE,
                                 entity_category=EntityCategory.CONFIG),
+        # cgi_action
+        SelectEntityDescription(key=K.IR_MODE, translation_key=K.IR_MODE,
+                                entity_category=EntityCategory.CONFIG),
+        SelectEntityDescription(key=K.ANTI_FLICKER_MODE, translation_key=K.ANTI_FLICKER_MODE,
+                                entity_category=EntityCategory.CONFIG),
     )
 }
 
@@ -53,6 +58,9 @@ PRESET = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")
 
 class PresetSelect(CgiCameraEntity, SelectEntity):
     """The presets the camera lists; choosing one moves the camera there."""
+
+    # The camera never says where it points: the choice shown is ours, not its.
+    _attr_assumed_state = True
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -64,6 +64,39 @@ DESCRIPTIONS: dict[SettingKey, SensorEntityDescription] = {
             key=K.WIFI_SIGNAL, translation_key=K.WIFI_SIGNAL, entity_category=DIAGNOSTIC,
             entity_registry_enabled_default=False,
         ),
+        # cgi_action
+        SensorEntityDescription(
+            key=K.WIFI_STATUS, translation_key=K.WIFI_STATUS, entity_category=DIAGNOSTIC,
+            device_class=SensorDeviceClass.ENUM,
+            options=["not_enabled", "connected", "disabled", "not_connected", "unknown"],
+        ),
+        SensorEntityDescription(
+            key=K.FIRMWARE_VERSION, translation_key=K.FIRMWARE_VERSION,
+            entity_category=DIAGNOSTIC,
+        ),
+        SensorEntityDescription(
+            key=K.PLATFORM_VERSION, translation_key=K.PLATFORM_VERSION,
+            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
+        ),
+        SensorEntityDescription(
+            key=K.KERNEL_VERSION, translation_key=K.KERNEL_VERSION,
+            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
+        ),
+        # Where the device pushes events (payload undocumented): shown, never written.
+        SensorEntityDescription(
+            key=K.MQTT_SERVER, translation_key=K.MQTT_SERVER, entity_category=DIAGNOSTIC,
+        ),
+        SensorEntityDescription(
+            key=K.MQTT_TOPIC, translation_key=K.MQTT_TOPIC, entity_category=DIAGNOSTIC,
+        ),
+        SensorEntityDescription(
+            key=K.PLATFORM_SERVER, translation_key=K.PLATFORM_SERVER,
+            entity_category=DIAGNOSTIC,
+        ),
+        SensorEntityDescription(
+            key=K.PLATFORM_WS_SERVER, translation_key=K.PLATFORM_WS_SERVER,
+            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
+        ),
     )
 }
 

@@ -49,6 +49,12 @@ DESCRIPTIONS: dict[SettingKey, SwitchEntityDescription] = {
         _d(K.STABILIZATION),
         _d(K.BACKLIGHT_COMPENSATION_ENABLED),
         _d(K.RECORDING, category=None),
+        # cgi_action
+        _d(K.ALARM_INPUT),
+        _d(K.OCCLUSION_DETECTION),
+        _d(K.REGION_DETECTION),
+        _d(K.FIRE_DETECTION),
+        _d(K.PRIVACY_MASK),
     )
 }
 

@@ -18,6 +18,7 @@ import signal
 import sys
 
 from .base import SimServer
+from .cgi_action import CgiActionSim
 from .cgi_message import CgiMessageSim
 from .param_cgi import ParamCgiSim
 from .rtsp import DEFAULT_PATHS, RtspServer, gstreamer_available
@@ -96,12 +97,27 @@ def _cgi_message(spec: CameraSpec, common: Common) -> SimServer:
     )
 
 
+def _cgi_action(spec: CameraSpec, common: Common) -> SimServer:
+    # cbt / h01: the seed's two device families; post: GET refused, POST form works.
+    return CgiActionSim(
+        variant="h01" if spec.variant == "h01" else "post" if spec.variant == "post"
+        else "cbt",
+        username=common.username,
+        password=common.password,
+        mac=_mac(spec.index).lower().replace(":", "-"),
+        device_id=f"CBT0001140101000102{spec.index:02d}",  # the unique id: one per camera
+        rtsp_port=common.rtsp_port or 554,
+        port=spec.port,
+    )
+
+
 # dialect name -> (allowed variants, factory). Future dialects: one line each,
 # e.g. "param_cgi": (("default",), _param_cgi).
 DIALECTS: dict[str, tuple[tuple[str, ...], Factory]] = {
     "uid_xml": (("000", "002"), _uid_xml),
     "cgi_message": (("basic", "digest", "plain", "truncated"), _cgi_message),
     "param_cgi": (("ipc", "nvr", "lite"), _param_cgi),
+    "cgi_action": (("cbt", "h01", "post"), _cgi_action),
 }
 
 
@@ -134,6 +150,16 @@ def parse_camera(text: str, index: int) -> CameraSpec:
             f"unknown variant {variant!r} for {dialect} (known: {', '.join(variants)})"
         )
     return CameraSpec(dialect=dialect, variant=variant, port=port, index=index)
+
+
+# Live paths each dialect's client looks for, all served by the one demo RTSP server
+# (every simulated camera shows the same test picture).
+RTSP_PATHS: tuple[str, ...] = (
+    *DEFAULT_PATHS,  # uid_xml: /stream0 main, /stream1 sub
+    *(f"/snl/live/{ch}/{st}" for ch in range(1, 9) for st in (1, 2)),  # param_cgi
+    "/stream_0", "/stream_1",  # cgi_action
+    "/1/h264major", "/1/h264minor",  # cgi_message
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,6 +202,7 @@ async def run(args: argparse.Namespace) -> int:
         if reason is None:
             rtsp = RtspServer(
                 port=args.rtsp_port,
+                paths=RTSP_PATHS,
                 username=None if args.rtsp_no_auth else args.username,
                 password=None if args.rtsp_no_auth else args.password,
             )
@@ -200,7 +227,7 @@ async def run(args: argparse.Namespace) -> int:
                 "username": args.username,
                 "rtsp_port": common.rtsp_port,
                 # Extras for humans/scripts; not needed by the integration.
-                "rtsp_paths": list(DEFAULT_PATHS) if rtsp else [],
+                "rtsp_paths": list(RTSP_PATHS) if rtsp else [],
                 "mac": getattr(sim, "mac", None),
                 "model": getattr(sim, "model", None),
             }

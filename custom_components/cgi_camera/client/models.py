@@ -85,6 +85,29 @@ class SettingKey(StrEnum):
     SD_TOTAL = "sd_total"  # MB
     SD_FREE = "sd_free"  # MB
     WIFI_SIGNAL = "wifi_signal"  # raw value, scale undocumented
+    # -- cgi_action (seed 003) ---------------------------------------------------
+    # Switches
+    ALARM_INPUT = "alarm_input"  # alarm input (dry contact) detection on/off
+    OCCLUSION_DETECTION = "occlusion_detection"  # lens covered (tamper) alarm on/off
+    REGION_DETECTION = "region_detection"  # region (intrusion) alarm on/off
+    FIRE_DETECTION = "fire_detection"
+    PRIVACY_MASK = "privacy_mask"
+    # Numbers
+    GAMMA = "gamma"
+    REGION_SENSITIVITY = "region_sensitivity"
+    FIRE_SENSITIVITY = "fire_sensitivity"
+    # Selects
+    IR_MODE = "ir_mode"  # auto / on / off
+    ANTI_FLICKER_MODE = "anti_flicker_mode"  # off / auto / 50hz / 60hz
+    # Read-only values
+    WIFI_STATUS = "wifi_status"
+    FIRMWARE_VERSION = "firmware_version"
+    PLATFORM_VERSION = "platform_version"
+    KERNEL_VERSION = "kernel_version"
+    MQTT_SERVER = "mqtt_server"  # push targets: configured on the device, shown only
+    MQTT_TOPIC = "mqtt_topic"
+    PLATFORM_SERVER = "platform_server"
+    PLATFORM_WS_SERVER = "platform_ws_server"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +137,8 @@ class Action(StrEnum):
     PTZ_STOP = "ptz_stop"
     RESET_IMAGE = "reset_image"  # image/exposure settings back to defaults
     PTZ_AUTO_SCAN = "ptz_auto_scan"
+    # -- cgi_action (seed 003) ---------------------------------------------------
+    OPEN_DOOR = "open_door"  # pulse the IO output ("open door")
 
 
 class PtzMove(StrEnum):
@@ -247,10 +272,15 @@ class DeviceInfo:
     firmware: str | None = None
     hardware: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The serial is the device's own stable id and wins over the MAC (cgi_action's
+    # deviceID); the MAC then still links the device registry entry.
+    prefer_serial: bool = False
 
     @property
     def unique_id(self) -> str | None:
-        """Stable identity: the MAC, else the serial."""
+        """Stable identity: the MAC, else the serial (the serial first if preferred)."""
+        if self.prefer_serial and self.serial:
+            return self.serial
         return self.mac or self.serial
 
 
