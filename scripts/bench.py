@@ -1,0 +1,989 @@
+#!/usr/bin/env python3
+"""Performance benchmark of the cgi_camera integration (scripts/bench runs this in .venv).
+
+One run:
+
+1. start N simulated cameras per dialect in this process (aiohttp on 127.0.0.1),
+2. write a fresh Home Assistant config (plus the ``bench_probe`` helper integration,
+   which measures the lag of a 100 ms timer inside hass's event loop) and start
+   ``hass --skip-pip`` as a subprocess; onboard it over REST (scripts/demo.py's code),
+3. measure hass idle (CPU, RSS), add every camera through the REST config flow
+   (bounded concurrency), time each camera until all its entities have a state,
+4. steady state for ``--duration`` s: requests per camera per minute by category
+   (counted in the simulators), hass CPU and RSS, event-loop lag,
+5. alarm latency over the websocket API (simulator raises -> binary_sensor state
+   received here), push (param_cgi attach stream) and poll (cgi_action), on and off,
+6. an alarm burst on every camera at once while the probe measures loop lag,
+7. snapshot latency through ``/api/camera_proxy``: one request, then 10 at once.
+
+With ``--runs R`` the whole run repeats (fresh hass each time) and the table shows
+the median with the min-max spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime
+import json
+import math
+import os
+from pathlib import Path
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+# The demo already knows how to onboard a fresh hass over REST; reuse it.
+from demo import HassApi, flow_outcome  # noqa: E402
+from tests.sim.base import RequestRecord, SimServer  # noqa: E402
+from tests.sim.cgi_action import CgiActionSim  # noqa: E402
+from tests.sim.cgi_message import CgiMessageSim  # noqa: E402
+from tests.sim.param_cgi import ParamCgiSim  # noqa: E402
+from tests.sim.uid_xml import UidXmlSim  # noqa: E402
+
+DOMAIN = "cgi_camera"
+RESULTS = ROOT / "bench-results"
+CAM_USER = "admin"
+CAM_PASSWORD = "bench-camera-pw"
+DIALECTS: tuple[str, ...] = ("uid_xml", "param_cgi", "cgi_action", "cgi_message")
+PUSH_DIALECT = "param_cgi"
+POLL_DIALECTS: tuple[str, ...] = ("cgi_action",)
+# The integration's defaults (const.py); the bench leaves the options untouched.
+DEFAULT_SCAN_INTERVAL = 60.0
+DEFAULT_ALARM_INTERVAL = 1.0
+# Nothing listens here: the RTSP lookup at set-up fails fast (connection refused)
+# instead of timing out, and no RTSP server skews the numbers.
+DEAD_RTSP_PORT = 1
+HASS_UP_TIMEOUT = 240.0
+STOP_TIMEOUT = 30.0
+ALARM_TIMEOUT = 10.0
+SETUP_TIMEOUT = 300.0
+PROBE_PERIOD_MS = 100
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    """A step failed; the message says which and why."""
+
+
+# ------------------------------------------------------------------------ statistics
+
+
+def pct(values: Sequence[float], p: float) -> float | None:
+    """Percentile with linear interpolation (None for no data)."""
+    if not values:
+        return None
+    data = sorted(values)
+    k = (len(data) - 1) * p / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return data[lo] + (data[hi] - data[lo]) * (k - lo)
+
+
+def dist(values: Sequence[float]) -> dict[str, float | int | None]:
+    return {
+        "n": len(values),
+        "p50": pct(values, 50),
+        "p95": pct(values, 95),
+        "p99": pct(values, 99),
+        "max": max(values) if values else None,
+    }
+
+
+# ------------------------------------------------------------------------ processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of the process (all its threads)."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    # The command name may contain spaces: fields start after the last ')'.
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def proc_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise BenchError(f"no VmRSS for pid {pid}")
+
+
+PROBE_MANIFEST = {
+    "domain": "bench_probe",
+    "name": "Bench probe",
+    "codeowners": [],
+    "dependencies": ["http"],
+    "documentation": "https://example.invalid/bench_probe",
+    "iot_class": "local_push",
+    "version": "0.0.1",
+}
+
+# Written into the bench's hass config: bench tooling, not part of the integration.
+PROBE_CODE = f'''"""Bench probe: lag of a {PROBE_PERIOD_MS} ms timer in hass's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from homeassistant.components.http import HomeAssistantView
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+
+DOMAIN = "bench_probe"
+PERIOD = {PROBE_PERIOD_MS / 1000}
+CONFIG_SCHEMA = cv.empty_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: dict) -> bool:
+    loop = asyncio.get_running_loop()
+    samples: list[float] = []
+
+    def tick(expected: float) -> None:
+        now = loop.time()
+        samples.append((now - expected) * 1000)
+        if len(samples) > 200_000:  # bounded even if nobody reads
+            del samples[:100_000]
+        loop.call_at(now + PERIOD, tick, now + PERIOD)
+
+    start = loop.time() + PERIOD
+    loop.call_at(start, tick, start)
+    hass.http.register_view(ProbeView(samples))
+    return True
+
+
+class ProbeView(HomeAssistantView):
+    url = "/api/bench_probe"
+    name = "api:bench_probe"
+    requires_auth = True
+
+    def __init__(self, samples: list[float]) -> None:
+        self.samples = samples
+
+    async def get(self, request: web.Request) -> web.Response:
+        """Lag samples (ms) since the last read; the read starts a new window."""
+        out = list(self.samples)
+        self.samples.clear()
+        return self.json({{"samples": out}})
+'''
+
+
+def write_config(config_dir: Path, port: int) -> None:
+    """A fresh, minimal, offline config: no recorder, no frontend, no default_config."""
+    shutil.rmtree(config_dir, ignore_errors=True)
+    cc = config_dir / "custom_components"
+    cc.mkdir(parents=True)
+    (cc / DOMAIN).symlink_to(ROOT / "custom_components" / DOMAIN)
+    probe = cc / "bench_probe"
+    probe.mkdir()
+    (probe / "manifest.json").write_text(json.dumps(PROBE_MANIFEST, indent=2))
+    (probe / "__init__.py").write_text(PROBE_CODE)
+    # Integration logging at warning: debug logging of every request would be
+    # measured as integration CPU.
+    (config_dir / "configuration.yaml").write_text(
+        f"""# Written by scripts/bench on every run.
+homeassistant:
+  name: CGI Camera bench
+  country: DE
+  time_zone: UTC
+  unit_system: metric
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+api:
+config:
+onboarding:
+websocket_api:
+bench_probe:
+logger:
+  default: warning
+"""
+    )
+    storage = config_dir / ".storage"
+    storage.mkdir()
+    # As in scripts/demo: core_config done up front, so hass adds no online integrations.
+    (storage / "onboarding").write_text(
+        json.dumps({"version": 4, "minor_version": 1, "key": "onboarding",
+                    "data": {"done": ["core_config"]}})
+    )
+
+
+class Hass:
+    """The hass subprocess."""
+
+    def __init__(self, config_dir: Path, log_path: Path) -> None:
+        self.config_dir = config_dir
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def start(self) -> None:
+        # --skip-pip: never install anything at start-up (offline, no timing noise).
+        cmd = [sys.executable, "-m", "homeassistant", "-c", str(self.config_dir), "--skip-pip"]
+        with self.log_path.open("wb") as out:
+            self.proc = await asyncio.create_subprocess_exec(
+                *cmd, cwd=self.config_dir, stdin=asyncio.subprocess.DEVNULL,
+                stdout=out, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+            )
+        log(f"hass started (pid {self.proc.pid}), log {self.log_path.relative_to(ROOT)}")
+
+    def check(self) -> None:
+        if self.proc is not None and self.proc.returncode is not None:
+            raise BenchError(f"hass exited with code {self.proc.returncode}; see {self.log_path}")
+
+    async def stop(self) -> None:
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            log(f"hass ignored SIGTERM for {STOP_TIMEOUT:.0f} s; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+
+
+async def wait_hass_running(api: HassApi, hass: Hass) -> None:
+    deadline = time.monotonic() + HASS_UP_TIMEOUT
+    while time.monotonic() < deadline:
+        hass.check()
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            async with api.session.get(api.base + "/api/onboarding") as resp:
+                if resp.status == 200:
+                    return
+        await asyncio.sleep(0.5)
+    raise BenchError(f"hass HTTP API not up after {HASS_UP_TIMEOUT:.0f} s")
+
+
+async def wait_core_running(api: HassApi) -> None:
+    """Start-up work (integration loading) must not count as idle load."""
+    deadline = time.monotonic() + HASS_UP_TIMEOUT
+    while time.monotonic() < deadline:
+        if (await api.request("GET", "/api/config")).get("state") == "RUNNING":
+            return
+        await asyncio.sleep(0.5)
+    raise BenchError("hass never reached RUNNING")
+
+
+# ------------------------------------------------------------------------- cameras
+
+
+@dataclass
+class Cam:
+    dialect: str
+    index: int
+    sim: SimServer
+    entry_id: str | None = None
+    flow_start: float = 0.0
+    flow_done: float = 0.0
+    entities: list[str] = field(default_factory=list)
+    alarm_entity: str | None = None
+    camera_entity: str | None = None
+
+
+def make_sim(dialect: str, index: int) -> SimServer:
+    # Unique MAC / device id per camera across dialects: they are the unique ids.
+    mac = f"F0:00:{index >> 16 & 0xFF:02X}:{index >> 8 & 0xFF:02X}:{index & 0xFF:02X}:01"
+    common: dict[str, Any] = {"username": CAM_USER, "password": CAM_PASSWORD,
+                              "rtsp_port": DEAD_RTSP_PORT}
+    match dialect:
+        case "uid_xml":
+            return UidXmlSim(variant="000", mac=mac, model=f"BU{index}", **common)
+        case "param_cgi":
+            return ParamCgiSim(variant="ipc", mac=mac, **common)
+        case "cgi_action":
+            return CgiActionSim(variant="cbt", mac=mac.lower().replace(":", "-"),
+                                device_id=f"CBT{index:018d}", **common)
+        case "cgi_message":
+            return CgiMessageSim(auth="digest", mac=mac.lower(), model=f"BM{index}", **common)
+    raise ValueError(dialect)
+
+
+def classify(dialect: str, rec: RequestRecord) -> tuple[str, str]:
+    """(category, endpoint group) of one simulator request.
+
+    Categories: settings (the coordinator's refresh reads), alarm_poll, and the
+    "other" ones: stream (alarm push connects), session (login/keep-alive),
+    snapshot, write.
+    """
+    q, path = rec.query, rec.path
+    match dialect:
+        case "uid_xml":
+            if path in ("/cgi-bin/getuid", "/cgi-bin/keep_alive"):
+                return "session", path
+            if path == "/cgi-bin/snapshot.cgi":
+                return "snapshot", path
+            return "settings", path
+        case "param_cgi":
+            if path == "/cgi-bin/alarm.cgi" and q.get("action") == "attach":
+                return "stream", path
+            if q.get("type") == "currentAlarmStatus":
+                return "alarm_poll", path
+            if path == "/cgi-bin/image.cgi":
+                return "snapshot", path
+            if q.get("action", "get") != "get":
+                return "write", path
+            return "settings", f"{path}?type={q.get('type', '')}"
+        case "cgi_action":
+            action = q.get("action") or path.rsplit("/", 1)[-1]
+            if action == "getIOAlarmIn":
+                return "alarm_poll", action
+            if action in ("cgi_images", "getFmtSnap"):
+                return "snapshot", action
+            if not action.startswith("get"):
+                return "write", action
+            return "settings", action
+        case "cgi_message":
+            if path.startswith(("/jpgimage", "/mjpgstreamreq")):
+                return "snapshot", path
+            if path.endswith("_set"):
+                return "write", path
+            return "settings", f"{path}?Group={q.get('Group', '')}"
+    return "other", path
+
+
+def trigger(cam: Cam, on: bool) -> None:
+    """Raise or end the alarm the bench watches on this camera."""
+    sim = cam.sim
+    if isinstance(sim, ParamCgiSim):
+        # Motion on channel 1 (major 1 minor 2): a state alarm with an end record.
+        if on:
+            sim.raise_alarm(1, 2, 1)
+        else:
+            sim.clear_alarm(1, 2, 1)
+    elif isinstance(sim, CgiActionSim):
+        sim.io_status = 1 if on else 0
+    else:
+        raise ValueError(f"{cam.dialect} has no alarm to raise")
+
+
+# ---------------------------------------------------------------- websocket states
+
+
+class StateWatch:
+    """state_changed over hass's websocket API, timestamped on receipt."""
+
+    def __init__(self) -> None:
+        self.first_state: dict[str, float] = {}
+        self.first_available: dict[str, float] = {}
+        self.waiters: dict[str, list[tuple[str, asyncio.Future[tuple[float, float]]]]] = {}
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def expect(self, entity_id: str, state: str) -> asyncio.Future[tuple[float, float]]:
+        """Future of (receive monotonic, hass last_changed epoch) for that state."""
+        fut: asyncio.Future[tuple[float, float]] = asyncio.get_running_loop().create_future()
+        self.waiters.setdefault(entity_id, []).append((state, fut))
+        return fut
+
+    def forget(self, entity_id: str, fut: asyncio.Future[tuple[float, float]]) -> None:
+        self.waiters[entity_id] = [w for w in self.waiters.get(entity_id, []) if w[1] is not fut]
+
+    async def run(self, session: aiohttp.ClientSession, base: str, token: str) -> None:
+        async with session.ws_connect(base + "/api/websocket", max_msg_size=0) as ws:
+            await ws.receive_json()
+            await ws.send_json({"type": "auth", "access_token": token})
+            if (await ws.receive_json()).get("type") != "auth_ok":
+                raise BenchError("websocket auth failed")
+            await ws.send_json({"id": 1, "type": "subscribe_events",
+                                "event_type": "state_changed"})
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                now = time.monotonic()
+                data = json.loads(msg.data)
+                for item in data if isinstance(data, list) else [data]:
+                    if item.get("type") == "result" and item.get("id") == 1:
+                        self.ready.set()
+                    elif item.get("type") == "event":
+                        self._on_event(item["event"]["data"], now)
+
+    def _on_event(self, data: dict[str, Any], now: float) -> None:
+        entity_id = data["entity_id"]
+        new = data.get("new_state")
+        if new is None:
+            return
+        state = new["state"]
+        self.first_state.setdefault(entity_id, now)
+        if state != "unavailable":
+            self.first_available.setdefault(entity_id, now)
+        waiting = self.waiters.get(entity_id)
+        if not waiting:
+            return
+        changed = datetime.fromisoformat(new["last_changed"]).timestamp()
+        keep = []
+        for want, fut in waiting:
+            if want == state and not fut.done():
+                fut.set_result((now, changed))
+            elif not fut.done():
+                keep.append((want, fut))
+        self.waiters[entity_id] = keep
+
+
+# ---------------------------------------------------------------------------- run
+
+
+@dataclass
+class Ctx:
+    args: argparse.Namespace
+    api: HassApi
+    hass: Hass
+    watch: StateWatch
+    cams: list[Cam]
+
+
+async def probe_samples(api: HassApi) -> list[float]:
+    return list((await api.request("GET", "/api/bench_probe"))["samples"])
+
+
+async def add_camera(ctx: Ctx, cam: Cam, slots: asyncio.Semaphore) -> None:
+    async with slots:
+        cam.flow_start = time.monotonic()
+        res = await ctx.api.request(
+            "POST", "/api/config/config_entries/flow",
+            json_body={"handler": DOMAIN, "show_advanced_options": False}, ok=(200, 400, 404),
+        )
+        if "flow_id" not in res:
+            raise BenchError(f"could not start the config flow: {res}")
+        values = {"host": cam.sim.host, "port": cam.sim.port, "username": CAM_USER,
+                  "password": CAM_PASSWORD, "ssl": False, "verify_ssl": True}
+        res = await ctx.api.submit_form("/api/config/config_entries/flow", res, values)
+        cam.flow_done = time.monotonic()
+        if res.get("type") != "create_entry":
+            raise BenchError(f"{cam.dialect} #{cam.index}: no entry: {flow_outcome(res)}")
+        cam.entry_id = res["result"]["entry_id"]
+
+
+async def measure_setup(ctx: Ctx) -> dict[str, Any]:
+    slots = asyncio.Semaphore(ctx.args.flow_concurrency)
+    t0 = time.monotonic()
+    # Interleave dialects so concurrent flows are a realistic mix.
+    order = sorted(ctx.cams, key=lambda c: (c.index % ctx.args.cameras, c.dialect))
+    await asyncio.gather(*(add_camera(ctx, cam, slots) for cam in order))
+    flows_done = time.monotonic()
+    log(f"{len(ctx.cams)} config flows done in {flows_done - t0:.1f} s")
+    registry = await ctx.api.ws_command({"type": "config/entity_registry/list"})
+    by_entry: dict[str, list[dict[str, Any]]] = {}
+    for reg in registry:
+        by_entry.setdefault(reg.get("config_entry_id") or "", []).append(reg)
+    for cam in ctx.cams:
+        for reg in by_entry.get(cam.entry_id or "", []):
+            if reg.get("disabled_by"):
+                continue
+            eid = reg["entity_id"]
+            cam.entities.append(eid)
+            uid = reg.get("unique_id", "")
+            if eid.startswith("camera."):
+                cam.camera_entity = eid
+            if eid.startswith("binary_sensor.") and uid.endswith(
+                ("_alarm_motion", "_alarm_io_input_1")
+            ):
+                # param_cgi: motion (pushed); cgi_action: IO input 1 (polled).
+                if cam.dialect == PUSH_DIALECT and uid.endswith("_alarm_motion"):
+                    cam.alarm_entity = eid
+                elif cam.dialect in POLL_DIALECTS and uid.endswith("_alarm_io_input_1"):
+                    cam.alarm_entity = eid
+    # Ready = every enabled entity of the entry has had a state other than unavailable.
+    deadline = time.monotonic() + SETUP_TIMEOUT
+    while True:
+        pending = [c for c in ctx.cams
+                   if not c.entities or any(e not in ctx.watch.first_available
+                                            for e in c.entities)]
+        if not pending or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    per_cam: list[float] = []
+    incomplete = 0
+    ready_times: list[float] = []
+    for cam in ctx.cams:
+        times = [ctx.watch.first_available.get(e) or ctx.watch.first_state.get(e)
+                 for e in cam.entities]
+        if not cam.entities or any(t is None for t in times) or any(
+            e not in ctx.watch.first_available for e in cam.entities
+        ):
+            incomplete += 1
+        known = [t for t in times if t is not None]
+        ready = max(known) if known else cam.flow_done
+        ready_times.append(ready)
+        per_cam.append(ready - cam.flow_start)
+    return {
+        "per_camera_s": dist(per_cam),
+        "total_s": max(ready_times) - t0,
+        "flows_total_s": flows_done - t0,
+        "flow_concurrency": ctx.args.flow_concurrency,
+        "incomplete_cameras": incomplete,
+        "entities": sum(len(c.entities) for c in ctx.cams),
+    }
+
+
+async def measure_cpu(ctx: Ctx, seconds: float) -> dict[str, float]:
+    pid = ctx.hass.pid
+    cpu0, t0, own0 = proc_cpu_seconds(pid), time.monotonic(), time.process_time()
+    await asyncio.sleep(seconds)
+    cpu1, t1, own1 = proc_cpu_seconds(pid), time.monotonic(), time.process_time()
+    wall = t1 - t0
+    return {
+        "wall_s": wall,
+        "cpu_s_per_min": (cpu1 - cpu0) / wall * 60,
+        "cpu_pct_one_core": (cpu1 - cpu0) / wall * 100,
+        "rss_mib": proc_rss_mib(pid),
+        # The simulators and the websocket client share this process: shown for context.
+        "bench_process_cpu_pct": (own1 - own0) / wall * 100,
+    }
+
+
+async def measure_steady(ctx: Ctx) -> dict[str, Any]:
+    marks = [len(c.sim.requests) for c in ctx.cams]
+    await probe_samples(ctx.api)  # starts a fresh lag window
+    cost = await measure_cpu(ctx, ctx.args.duration)
+    lag = await probe_samples(ctx.api)
+    minutes = cost["wall_s"] / 60
+    per_dialect: dict[str, Any] = {}
+    for dialect in DIALECTS:
+        cams = [(c, m) for c, m in zip(ctx.cams, marks, strict=True) if c.dialect == dialect]
+        if not cams:
+            continue
+        cats: Counter[str] = Counter()
+        groups: Counter[str] = Counter()
+        for cam, mark in cams:
+            for rec in cam.sim.requests[mark:]:
+                cat, group = classify(dialect, rec)
+                cats[cat] += 1
+                if cat == "settings":
+                    groups[group] += 1
+        n = len(cams)
+        per_min = {k: v / n / minutes for k, v in cats.items()}
+        settings = per_min.get("settings", 0.0)
+        # The refresh's endpoint groups are those read in the window; the goal is on
+        # the busiest one (each group at most once per interval).
+        n_groups = len(groups)
+        busiest = max(groups.values(), default=0) / n / minutes
+        per_dialect[dialect] = {
+            "cameras": n,
+            "settings_per_cam_min": settings,
+            "alarm_poll_per_cam_min": per_min.get("alarm_poll", 0.0),
+            "other_per_cam_min": sum(v for k, v in per_min.items()
+                                     if k not in ("settings", "alarm_poll")),
+            "by_category_per_cam_min": per_min,
+            "settings_groups": n_groups,
+            "settings_per_group_cam_min": busiest,
+            "settings_per_group_cam_min_mean": settings / n_groups if n_groups else None,
+            "steady_groups_seen": dict(groups),
+        }
+    push = [c for c in ctx.cams if isinstance(c.sim, ParamCgiSim)]
+    return {
+        "cost": cost,
+        "loop_lag_ms": dist(lag),
+        "requests": per_dialect,
+        "push_streams_up": sum(1 for c in push if c.sim.attach_clients > 0),
+        "push_cameras": len(push),
+    }
+
+
+async def one_alarm(ctx: Ctx, cam: Cam, on: bool) -> tuple[float, float] | None:
+    """(receive latency, hass last_changed latency) in ms, or None on timeout."""
+    assert cam.alarm_entity is not None
+    fut = ctx.watch.expect(cam.alarm_entity, "on" if on else "off")
+    t_mono, t_wall = time.monotonic(), time.time()
+    trigger(cam, on)
+    try:
+        recv, changed = await asyncio.wait_for(fut, ALARM_TIMEOUT)
+    except TimeoutError:
+        ctx.watch.forget(cam.alarm_entity, fut)
+        return None
+    return (recv - t_mono) * 1000, (changed - t_wall) * 1000
+
+
+async def measure_alarms(ctx: Ctx, dialects: Iterable[str]) -> dict[str, Any]:
+    cams = [c for c in ctx.cams if c.dialect in dialects and c.alarm_entity]
+    if not cams:
+        return {"error": "no alarm entities found"}
+    per_cam = math.ceil(ctx.args.alarms / len(cams))
+    on_recv: list[float] = []
+    on_hass: list[float] = []
+    off_recv: list[float] = []
+    off_hass: list[float] = []
+    timeouts = 0
+
+    async def cycle(cam: Cam) -> None:
+        nonlocal timeouts
+        # Random start and gaps: alarms don't line up with the poll phase or each other.
+        await asyncio.sleep(random.uniform(0, 1))
+        for _ in range(per_cam):
+            for on, recv_list, hass_list in ((True, on_recv, on_hass),
+                                             (False, off_recv, off_hass)):
+                res = await one_alarm(ctx, cam, on)
+                if res is None:
+                    timeouts += 1
+                else:
+                    recv_list.append(res[0])
+                    hass_list.append(res[1])
+                await asyncio.sleep(random.uniform(0.1, 0.6))
+
+    await asyncio.gather(*(cycle(c) for c in cams))
+    return {
+        "cameras": len(cams),
+        "on_ms": dist(on_recv),
+        "off_ms": dist(off_recv),
+        "on_hass_ms": dist(on_hass),
+        "off_hass_ms": dist(off_hass),
+        "timeouts": timeouts,
+    }
+
+
+async def measure_burst(ctx: Ctx) -> dict[str, Any]:
+    cams = [c for c in ctx.cams if c.alarm_entity]
+    lag: list[float] = []
+    on_lat: list[float] = []
+    timeouts = 0
+    for _ in range(ctx.args.bursts):
+        await probe_samples(ctx.api)
+        for on in (True, False):
+            results = await asyncio.gather(*(one_alarm(ctx, c, on) for c in cams))
+            timeouts += sum(1 for r in results if r is None)
+            if on:
+                on_lat += [r[0] for r in results if r is not None]
+            await asyncio.sleep(0.3)
+        lag += await probe_samples(ctx.api)
+        await asyncio.sleep(random.uniform(0.5, 1.0))
+    return {"bursts": ctx.args.bursts, "cameras": len(cams), "loop_lag_ms": dist(lag),
+            "burst_on_latency_ms": dist(on_lat), "timeouts": timeouts}
+
+
+async def fetch_image(ctx: Ctx, entity_id: str) -> tuple[float, bool]:
+    t0 = time.monotonic()
+    async with ctx.api.session.get(f"{ctx.api.base}/api/camera_proxy/{entity_id}",
+                                   headers=ctx.api._headers()) as resp:
+        body = await resp.read()
+        ok = resp.status == 200 and body[:3] == b"\xff\xd8\xff"
+    return (time.monotonic() - t0) * 1000, ok
+
+
+async def measure_snapshot(ctx: Ctx) -> dict[str, Any]:
+    # uid_xml: no alarm polling competes for the camera's two request slots.
+    cam = next((c for c in ctx.cams if c.dialect == "uid_xml" and c.camera_entity), None)
+    if cam is None or cam.camera_entity is None:
+        return {"error": "no uid_xml camera entity"}
+    single = [await fetch_image(ctx, cam.camera_entity) for _ in range(10)]
+    cam.sim.max_in_flight = cam.sim.in_flight
+    before = len(cam.sim.requests)
+    t0 = time.monotonic()
+    burst = await asyncio.gather(*(fetch_image(ctx, cam.camera_entity) for _ in range(10)))
+    total = (time.monotonic() - t0) * 1000
+    return {
+        "camera": f"{cam.dialect} {cam.camera_entity}",
+        "single_ms": dist([t for t, _ in single]),
+        "concurrent10_total_ms": total,
+        "concurrent10_each_ms": dist([t for t, _ in burst]),
+        "failed": sum(1 for _, ok in (*single, *burst) if not ok),
+        "camera_max_in_flight": cam.sim.max_in_flight,
+        "camera_requests_for_10": len(cam.sim.requests) - before,
+    }
+
+
+async def run_once(args: argparse.Namespace, run_no: int) -> dict[str, Any]:
+    run_dir = RESULTS / f"run{run_no}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if port_open(554):
+        log("WARNING: something listens on 127.0.0.1:554; RTSP lookups will talk to it")
+    port = free_port()
+    hass = Hass(run_dir / "config", run_dir / "hass.log")
+    cams: list[Cam] = []
+    watch = StateWatch()
+    result: dict[str, Any] = {"loadavg_start": os.getloadavg()}
+    try:
+        index = 0
+        for _ in range(args.cameras):
+            for dialect in DIALECTS:
+                sim = make_sim(dialect, index)
+                await sim.start()
+                cams.append(Cam(dialect, index, sim))
+                index += 1
+        log(f"{len(cams)} simulated cameras up ({args.cameras} per dialect)")
+        write_config(hass.config_dir, port)
+        await hass.start()
+        timeout = aiohttp.ClientTimeout(total=120)
+        connector = aiohttp.TCPConnector(limit=200)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            api = HassApi(session, f"http://127.0.0.1:{port}")
+            await wait_hass_running(api, hass)
+            await api.onboard()
+            await wait_core_running(api)
+            assert api.token is not None
+            watch.task = asyncio.create_task(watch.run(session, api.base, api.token))
+            await asyncio.wait_for(watch.ready.wait(), 30)
+            ctx = Ctx(args, api, hass, watch, cams)
+
+            await asyncio.sleep(args.settle)
+            log(f"idle hass: {args.baseline:.0f} s")
+            result["idle"] = await measure_cpu(ctx, args.baseline)
+
+            log(f"adding {len(cams)} cameras ({args.flow_concurrency} flows at a time)")
+            result["setup"] = await measure_setup(ctx)
+            hass.check()
+
+            log(f"settling {args.settle:.0f} s, then steady state for {args.duration:.0f} s")
+            await asyncio.sleep(args.settle)
+            result["steady"] = await measure_steady(ctx)
+            result["memory_per_camera_mib"] = (
+                result["steady"]["cost"]["rss_mib"] - result["idle"]["rss_mib"]
+            ) / len(cams)
+
+            log(f"push alarm latency ({args.alarms} alarms, on and off)")
+            result["alarm_push"] = await measure_alarms(ctx, (PUSH_DIALECT,))
+            for dialect in POLL_DIALECTS:
+                log(f"polled alarm latency, {dialect} ({args.alarms} alarms, on and off)")
+                result[f"alarm_poll_{dialect}"] = await measure_alarms(ctx, (dialect,))
+            log(f"alarm bursts on every alarm camera at once ({args.bursts}x)")
+            result["burst"] = await measure_burst(ctx)
+            log("snapshots")
+            result["snapshot"] = await measure_snapshot(ctx)
+            hass.check()
+            result["loadavg_end"] = os.getloadavg()
+            return result
+    finally:
+        if watch.task is not None:
+            watch.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watch.task
+        await hass.stop()
+        for cam in cams:
+            await cam.sim.stop()
+
+
+# -------------------------------------------------------------------------- report
+
+
+def get(d: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(d, dict) or part not in d:
+            return None
+        d = d[part]
+    return d
+
+
+@dataclass
+class Row:
+    section: str
+    label: str
+    path: str
+    unit: str
+    fmt: str = "{:.1f}"
+    goal: str = ""
+    ok: Callable[[float], bool] | None = None
+
+
+def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
+    total = args.cameras * len(DIALECTS)
+    note = "" if total == 100 else " (goal for 100 cams)"
+    poll_goal = DEFAULT_ALARM_INTERVAL * 1000 + 100
+    out = [
+        Row("setup", "per camera p50", "setup.per_camera_s.p50", "s", "{:.2f}"),
+        Row("setup", "per camera p95", "setup.per_camera_s.p95", "s", "{:.2f}"),
+        Row("setup", f"all {total} cameras", "setup.total_s", "s", "{:.1f}",
+            "< 30 s" + note, lambda v: v < 30),
+        Row("setup", "cameras not fully available", "setup.incomplete_cameras", "", "{:.0f}",
+            "0", lambda v: v == 0),
+    ]
+    for dialect in DIALECTS:
+        base = f"steady.requests.{dialect}"
+        out += [
+            Row("requests/cam/min", f"{dialect} settings", f"{base}.settings_per_cam_min", "",
+                "{:.2f}"),
+            Row("requests/cam/min", f"{dialect} settings, busiest group",
+                f"{base}.settings_per_group_cam_min", "", "{:.2f}", "<= 1",
+                lambda v: v <= 1.0),
+            Row("requests/cam/min", f"{dialect} alarm polls", f"{base}.alarm_poll_per_cam_min",
+                "", "{:.2f}", *(("0 (stream up)", lambda v: v == 0)
+                                if dialect == PUSH_DIALECT else ("", None))),
+            Row("requests/cam/min", f"{dialect} other", f"{base}.other_per_cam_min", "",
+                "{:.2f}"),
+        ]
+    out.append(Row("requests/cam/min", "push streams up", "steady.push_streams_up", "",
+                   "{:.0f}"))
+    for kind, path, goal, check in (
+        ("push on", "alarm_push.on_ms", "p50<=50 p99<=250", "push"),
+        ("push off", "alarm_push.off_ms", "p50<=50 p99<=250", "push"),
+        *((f"poll {d} on", f"alarm_poll_{d}.on_ms", f"p99<={poll_goal:.0f}", "poll")
+          for d in POLL_DIALECTS),
+        *((f"poll {d} off", f"alarm_poll_{d}.off_ms", f"p99<={poll_goal:.0f}", "poll")
+          for d in POLL_DIALECTS),
+    ):
+        for p in ("p50", "p95", "p99", "max"):
+            ok: Callable[[float], bool] | None = None
+            g = ""
+            if check == "push" and p == "p50":
+                ok, g = (lambda v: v <= 50), "<= 50"
+            elif check == "push" and p == "p99":
+                ok, g = (lambda v: v <= 250), "<= 250"
+            elif check == "poll" and p == "p99":
+                ok, g = (lambda v, lim=poll_goal: v <= lim), f"<= {poll_goal:.0f}"
+            out.append(Row("alarm latency (ms)", f"{kind} {p}", f"{path}.{p}", "ms", "{:.1f}",
+                           g, ok))
+        out.append(Row("alarm latency (ms)", f"{kind} samples", f"{path}.n", "", "{:.0f}"))
+    for label, path in (("steady", "steady.loop_lag_ms"), ("alarm burst", "burst.loop_lag_ms")):
+        for p in ("p50", "p99", "max"):
+            out.append(Row("loop lag (ms)", f"{label} {p}", f"{path}.{p}", "ms", "{:.1f}",
+                           *(("< 20" + note, lambda v: v < 20) if p == "p99" else ("", None))))
+    out += [
+        Row("cost", "hass CPU idle", "idle.cpu_pct_one_core", "%", "{:.1f}"),
+        Row("cost", "hass CPU with cameras", "steady.cost.cpu_pct_one_core", "%", "{:.1f}",
+            "< 10 %" + note, lambda v: v < 10),
+        Row("cost", "hass CPU s/min with cameras", "steady.cost.cpu_s_per_min", "s", "{:.2f}"),
+        Row("cost", "bench process CPU (sims)", "steady.cost.bench_process_cpu_pct", "%",
+            "{:.1f}"),
+        Row("cost", "hass RSS idle", "idle.rss_mib", "MiB", "{:.0f}"),
+        Row("cost", "hass RSS with cameras", "steady.cost.rss_mib", "MiB", "{:.0f}"),
+        Row("cost", "memory per camera", "memory_per_camera_mib", "MiB", "{:.2f}",
+            "< 2 MiB", lambda v: v < 2),
+        Row("snapshot", "single request p50", "snapshot.single_ms.p50", "ms", "{:.1f}"),
+        Row("snapshot", "10 concurrent, all done", "snapshot.concurrent10_total_ms", "ms",
+            "{:.1f}"),
+        Row("snapshot", "10 concurrent, each max", "snapshot.concurrent10_each_ms.max", "ms",
+            "{:.1f}"),
+        Row("snapshot", "camera max in flight", "snapshot.camera_max_in_flight", "", "{:.0f}",
+            "<= 2", lambda v: v <= 2),
+        Row("snapshot", "camera requests for 10", "snapshot.camera_requests_for_10", "",
+            "{:.0f}"),
+    ]
+    return out
+
+
+def summarise(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    table: list[dict[str, Any]] = []
+    for row in rows(args, results):
+        values = [v for r in results if isinstance(v := get(r, row.path), (int, float))]
+        med = statistics.median(values) if values else None
+        table.append({
+            "section": row.section, "metric": row.label, "path": row.path,
+            "median": med, "min": min(values) if values else None,
+            "max": max(values) if values else None, "runs": len(values), "unit": row.unit,
+            "goal": row.goal,
+            "result": "" if row.ok is None or med is None else
+            ("PASS" if row.ok(med) else "MISS"),
+            "fmt": row.fmt,
+        })
+    return table
+
+
+def print_table(table: list[dict[str, Any]], runs: int) -> None:
+    spread = runs > 1
+    head = f"{'metric':<40} {'value':>12} {'unit':<4}"
+    head += f" {'min-max':>17}" if spread else ""
+    head += f"  {'goal':<28} result"
+    print()
+    section = None
+    for line in table:
+        if line["section"] != section:
+            section = line["section"]
+            print(f"\n== {section}")
+            print(head)
+        fmt = line["fmt"]
+        val = "n/a" if line["median"] is None else fmt.format(line["median"])
+        text = f"{line['metric']:<40} {val:>12} {line['unit']:<4}"
+        if spread:
+            rng = "" if line["min"] is None else \
+                f"{fmt.format(line['min'])}-{fmt.format(line['max'])}"
+            text += f" {rng:>17}"
+        text += f"  {line['goal']:<28} {line['result']}"
+        print(text)
+    print()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cameras", type=int, default=25, help="cameras per dialect (25)")
+    parser.add_argument("--duration", type=float, default=60,
+                        help="steady-state window in s (60)")
+    parser.add_argument("--alarms", type=int, default=200,
+                        help="alarms per kind (push, each polled dialect), each on+off (200)")
+    parser.add_argument("--runs", type=int, default=1, help="whole runs; medians reported (1)")
+    parser.add_argument("--bursts", type=int, default=5, help="all-camera alarm bursts (5)")
+    parser.add_argument("--baseline", type=float, default=20, help="idle hass window in s (20)")
+    parser.add_argument("--settle", type=float, default=10,
+                        help="pause before idle and steady windows in s (10)")
+    parser.add_argument("--flow-concurrency", type=int, default=10,
+                        help="config flows at once (10)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 3 cameras per dialect, 30 s, 50 alarms, 3 bursts")
+    args = parser.parse_args()
+    if args.quick:
+        args.cameras, args.duration, args.alarms, args.bursts, args.baseline = 3, 30, 50, 3, 10
+        args.settle = 5
+    os.chdir(ROOT)
+    RESULTS.mkdir(exist_ok=True)
+    results: list[dict[str, Any]] = []
+    started = datetime.now()
+    for run_no in range(1, args.runs + 1):
+        log(f"run {run_no}/{args.runs}")
+        try:
+            results.append(asyncio.run(run_once(args, run_no)))
+        except (BenchError, aiohttp.ClientError, TimeoutError) as err:
+            log(f"run {run_no} FAILED: {type(err).__name__}: {err}")
+            log(f"hass log: {RESULTS / f'run{run_no}' / 'hass.log'}")
+            return 1
+    table = summarise(args, results)
+    print_table(table, args.runs)
+    out = RESULTS / f"bench-{started:%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({
+        "started": started.isoformat(timespec="seconds"),
+        "args": vars(args),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "notes": [
+            "alarm latency = simulator raises (time.monotonic in the bench) -> the"
+            " binary_sensor's state_changed received on hass's websocket here;"
+            " *_hass_ms uses hass's last_changed instead (no websocket delivery)",
+            "requests are counted in the simulators over the steady-state window",
+            "hass runs without recorder/frontend/default_config; CPU is utime+stime",
+            "simulators and the websocket client share the bench process and the machine",
+        ],
+        "table": [{k: v for k, v in line.items() if k != "fmt"} for line in table],
+        "runs": results,
+    }, indent=2, default=str))
+    print(f"wrote {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
