@@ -17,14 +17,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .client import AlarmEvent, AuthError, Camera, CameraError, NotSupported
 from .client.models import AlarmSource, Heartbeat
 from .const import DOMAIN, EVENT_ALARM
+from .coordinator import update_errors
 from .entity import device_identifier
 
 if TYPE_CHECKING:
@@ -78,18 +78,8 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
     # -- polling ------------------------------------------------------------------
 
     async def _async_update_data(self) -> AlarmStates:
-        try:
+        with update_errors():
             reported = await self.camera.poll_alarms()
-        except AuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except CameraError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
         states = {source: False for source in self.camera.capabilities.alarms}
         states.update(reported)
         # A momentary alarm still counting down keeps its on state until its timer ends.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 import logging
 from typing import TYPE_CHECKING
@@ -17,6 +19,24 @@ if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
+
+
+@contextmanager
+def update_errors() -> Iterator[None]:
+    """Client errors as the coordinator wants them (translated, reauth on refusal)."""
+    try:
+        yield
+    except AuthError as err:
+        # Polling stops until reauth succeeds: no login storm against lockouts.
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except CameraError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="update_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
 
 
 class SettingsCoordinator(DataUpdateCoordinator[State]):
@@ -45,25 +65,14 @@ class SettingsCoordinator(DataUpdateCoordinator[State]):
         self._channels = set(camera.capabilities.channels)
 
     async def _async_update_data(self) -> State:
-        try:
+        with update_errors():
             state = dict(await self.camera.read_state())
-            if (channels := set(self.camera.capabilities.channels)) != self._channels:
-                # A recorder gained channels: the platforms add their entities now,
-                # even when no setting changed.
-                self._channels = channels
-                self.async_update_listeners()
-            return state
-        except AuthError as err:
-            # Polling stops until reauth succeeds: no login storm against lockouts.
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except CameraError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+        if (channels := set(self.camera.capabilities.channels)) != self._channels:
+            # A recorder gained channels: the platforms add their entities now, even
+            # when no setting changed.
+            self._channels = channels
+            self.async_update_listeners()
+        return state
 
     async def async_housekeeping(self) -> None:
         """Let the client keep its session alive while the camera is healthy."""
