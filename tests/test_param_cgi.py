@@ -332,3 +332,29 @@ async def test_nvr_channels_are_child_devices(hass: HomeAssistant, nvr_sim: Para
     await _until(lambda: er.async_get(hass).async_get_entity_id(
         "camera", DOMAIN, f"{NVR}_camera_ch5") is not None)
     assert _state(hass, "camera", "camera_ch5", NVR) != STATE_UNAVAILABLE
+
+
+async def test_routines_and_recording(hass: HomeAssistant, ipc_sim: ParamCgiSim) -> None:
+    await _ipc(hass, ipc_sim)
+    # Tours, scans and patterns the camera lists each get a button.
+    await _call(hass, "button", "press", entity_id(hass, "button", "ptz_tour_0", IPC))
+    assert ipc_sim.ptz_log[-1]["action"] == "tourRun"
+    assert ipc_sim.ptz_log[-1]["tourID"] == "0"
+    await _call(hass, "button", "press", entity_id(hass, "button", "ptz_scan_1", IPC))
+    assert ipc_sim.ptz_log[-1]["action"] == "scanInvoke"
+    await _call(hass, "button", "press", entity_id(hass, "button", "ptz_pattern_1", IPC))
+    assert ipc_sim.ptz_log[-1]["action"] == "trackInvoke"
+    name = hass.states.get(entity_id(hass, "button", "ptz_tour_0", IPC)).attributes
+    assert "sdf" in name["friendly_name"]
+    # The recording schedule switch repeats the ids its set requires.
+    await _call(hass, "switch", "turn_on", entity_id(hass, "switch", "record_schedule", IPC))
+    path, query = ipc_sim.set_calls[-1]
+    assert "recordPolicy" in path
+    assert query["RecordOpenFlag"] == "1" and "StreamId" in query and "DiskGroupId" in query
+    # Recording status follows the camera's start/stop recording alarms.
+    recording = entity_id(hass, "binary_sensor", "alarm_recording", IPC)
+    assert hass.states.get(recording).state == STATE_OFF
+    ipc_sim.raise_alarm(5, 10, 1)
+    await _until(lambda: hass.states.get(recording).state == STATE_ON)
+    ipc_sim.raise_alarm(5, 11, 1)
+    await _until(lambda: hass.states.get(recording).state == STATE_OFF)

@@ -44,7 +44,7 @@ DEVICE_CLASSES: dict[AlarmKind, BinarySensorDeviceClass | None] = {
     K.RECORDING: D.RUNNING,
 }
 # Noisy or rarely wanted ones start disabled.
-DISABLED = {K.DAY_NIGHT, K.NETWORK, K.RECORDING}
+DISABLED = {K.DAY_NIGHT, K.NETWORK}
 
 STREAM = BinarySensorEntityDescription(
     key="alarm_stream",

@@ -72,6 +72,18 @@ def _preset(number: int, name: str | None) -> CgiButtonDescription:
     )
 
 
+def _routine(key: str, name: str) -> CgiButtonDescription:
+    async def press(camera: Camera) -> None:
+        await camera.ptz_routine(key)
+
+    return CgiButtonDescription(
+        key=f"ptz_{key}",
+        translation_key=f"ptz_{key.partition('_')[0]}",  # ptz_tour / ptz_scan / ptz_pattern
+        translation_placeholders={"name": name},
+        press=press,
+    )
+
+
 async def async_setup_entry(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
 ) -> None:
@@ -84,6 +96,7 @@ async def async_setup_entry(
         if presets is None:
             presets = {n: None for n in range(1, UNLISTED_PRESETS + 1)}  # type: ignore[misc]
         descriptions += [_preset(n, name) for n, name in sorted(presets.items())]
+        descriptions += [_routine(key, name) for key, name in sorted(caps.ptz.routines.items())]
     async_add_entities(CgiButton(coordinator, d) for d in descriptions)
 
 

@@ -44,6 +44,7 @@ DESCRIPTIONS: dict[SettingKey, SwitchEntityDescription] = {
         _d(K.ANTI_FLICKER),
         _d(K.RELAY, category=None),
         _d(K.HIGHLIGHT_COMPENSATION_ENABLED),
+        _d(K.RECORD_SCHEDULE),
         _d(K.SPEAKER),
         _d(K.DEFOG),
         _d(K.STABILIZATION),

@@ -159,6 +159,16 @@ class Camera(ABC):
             raise NotSupported(f"preset {preset} is outside {ptz.preset_min}-{ptz.preset_max}")
         await self._ptz_preset(op, preset)
 
+    async def ptz_routine(self, key: str) -> None:
+        """Run a stored tour, scan or pattern (keys from ``PtzCapabilities.routines``)."""
+        ptz = self.capabilities.ptz
+        if ptz is None or key not in ptz.routines:
+            raise NotSupported(f"no PTZ routine {key}")
+        await self._ptz_routine(key)
+
+    async def _ptz_routine(self, key: str) -> None:
+        raise NotSupported("this device has no PTZ routines")
+
     async def _ptz_move(self, move: PtzMove, speed: int) -> None:
         raise NotSupported("this device has no PTZ")
 

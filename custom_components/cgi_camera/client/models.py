@@ -67,6 +67,7 @@ class SettingKey(StrEnum):
     SD_CARD_2_STATUS = "sd_card_2_status"
     MEMORY_FREE = "memory_free"
     # param_cgi
+    RECORD_SCHEDULE = "record_schedule"
     HIGHLIGHT_COMPENSATION_ENABLED = "highlight_compensation_enabled"
     SPEAKER = "speaker"
     # -- added for cgi_message (seed 004); usable by any dialect --------------------
@@ -180,6 +181,9 @@ class PtzCapabilities:
     preset_max: int = 255
     # Names of the presets the device reports; None when it cannot list them.
     presets: dict[int, str] | None = None
+    # Stored movements the head can run: "<kind>_<id>" -> name, kind in
+    # tour / scan / pattern (one button each).
+    routines: dict[str, str] = field(default_factory=dict)
 
     def native_speed(self, percent: int) -> int:
         """Map a 1-100 speed onto the device's own range."""

@@ -123,6 +123,8 @@ class _Group:
     fields: tuple[_Field, ...]
     scheme: bool = False  # IPC sensor.cgi calls carry the live schemeID
     camera: bool = True  # carries cameraID
+    # Keys a set must repeat from the get although no entity shows them.
+    carry: tuple[str, ...] = ()
 
 
 def _bit(mask: int) -> Callable[[str, Any], str]:
@@ -192,6 +194,9 @@ IPC_GROUPS: tuple[_Group, ...] = (
         _sw(K.SPEAKER, "audioOutputEnable"), _num(K.VOLUME, "audioOutputVolume"),
     ), camera=False),
     _Group("param.cgi", "WhiteLedManualControl", (_sw(K.WHITE_LIGHT, "WhiteLedManualMode"),)),
+    # "cameraID, StreamId, DiskGroupId are required" for this set (seed 001 §2.6.3.1).
+    _Group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
+           carry=("StreamId", "DiskGroupId")),
     _Group("param.cgi", "deviceDiskInfo", (
         _Field(K.SD_CARD_STATUS, "diskStatus", SettingKind.VALUE, options=DISK_STATUS),
         _Field(K.SD_TOTAL, "diskTotalSize", SettingKind.VALUE, unit="MB", decode=lambda r: int(r)),
@@ -467,6 +472,18 @@ class ParamCgiCamera(Camera):
         if cap.get("ptzSupport", "1") in ("0", "false"):
             return
         presets = await self._list_presets()
+        routines: dict[str, str] = {}
+        for kind, loop_name, label in (("tour", "tour", "tour"), ("scan", "scan", "scan"),
+                                       ("track", "track", "pattern")):
+            try:
+                pairs = await self._get("ptz.cgi", (("cameraID", "1"),
+                                                    ("action", f"list{kind.capitalize()}")))
+            except (NotSupported, CommandError, ProtocolError):
+                continue
+            for record in kv.loop(pairs, loop_name):
+                ident = record.get(f"{kind}ID")
+                if ident is not None and ident.lstrip("-").isdigit():
+                    routines[f"{label}_{ident}"] = record.get(f"{kind}Name") or ident
         self.capabilities.ptz = PtzCapabilities(
             moves=frozenset(_MOVES) | frozenset(_LENS),
             speed_min=1,
@@ -474,6 +491,7 @@ class ParamCgiCamera(Camera):
             preset_min=1,
             preset_max=_int(cap.get("presetMaxNum"), 400) or 400,
             presets=presets,
+            routines=routines,
         )
         self.capabilities.actions.update({Action.PTZ_STOP, Action.PTZ_HOME, Action.AUTOFOCUS})
 
@@ -498,6 +516,9 @@ class ParamCgiCamera(Camera):
                 caps.alarms.add(AlarmSource(AlarmKind.VIDEO_LOSS, channel))
         for index in range(1, self._alarm_inputs + 1):
             caps.alarms.add(AlarmSource(AlarmKind.IO_INPUT, 1, index))
+        if not self._nvr:
+            # Recording has no readable flag; its start/stop alarms (5/10, 5/11) drive it.
+            caps.alarms.add(AlarmSource(AlarmKind.RECORDING))
         # IPCs push over alarm.cgi?action=attach; recorders and lite models are polled.
         caps.alarm_push = not self._nvr
 
@@ -546,6 +567,7 @@ class ParamCgiCamera(Camera):
         current = kv.first(await self._get(group.program, self._group_query(group, "get")))
         changed = target.write(current.get(target.name, ""), value)
         params = self._group_query(group, "set")
+        params += [(key, current[key]) for key in group.carry if key in current]
         sent: set[str] = set()
         for fld in group.fields:
             if fld.name in sent or fld.key not in self._fields or fld.kind is SettingKind.VALUE:
@@ -596,6 +618,12 @@ class ParamCgiCamera(Camera):
         else:
             params = (("cameraID", "1"), *_LENS[move])
         await self._do("ptz.cgi", params)
+
+    async def _ptz_routine(self, key: str) -> None:
+        label, _, ident = key.partition("_")
+        kind, action = {"tour": ("tour", "tourRun"), "scan": ("scan", "scanInvoke"),
+                        "pattern": ("track", "trackInvoke")}[label]
+        await self._do("ptz.cgi", (("cameraID", "1"), ("action", action), (f"{kind}ID", ident)))
 
     async def _ptz_preset(self, op: PresetOp, preset: int) -> None:
         base = (("cameraID", "1"), ("presetID", str(preset)))
