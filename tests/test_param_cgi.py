@@ -358,3 +358,30 @@ async def test_routines_and_recording(hass: HomeAssistant, ipc_sim: ParamCgiSim)
     await _until(lambda: hass.states.get(recording).state == STATE_ON)
     ipc_sim.raise_alarm(5, 11, 1)
     await _until(lambda: hass.states.get(recording).state == STATE_OFF)
+
+
+async def test_nvr_channel_settings(hass: HomeAssistant, nvr_sim: ParamCgiSim) -> None:
+    await setup_entry(hass, nvr_sim, "param_cgi", unique_id=NVR)
+    registry = er.async_get(hass)
+    brightness2 = entity_id(hass, "number", "brightness_ch2", NVR)
+    # On channel 2's device, written with cameraID=2 and no schemeID.
+    device = dr.async_get(hass).async_get(registry.async_get(brightness2).device_id)
+    assert device is not None and (DOMAIN, f"{NVR}_ch2") in device.identifiers
+    await _call(hass, "number", "set_value", brightness2, value=42)
+    path, query = nvr_sim.set_calls[-1]
+    assert "imaging" in path
+    assert query["cameraID"] == "2" and "schemeID" not in query
+    assert query["brightness"] == "42"
+    assert hass.states.get(brightness2).state == "42"
+    assert _state(hass, "number", "brightness_ch1", NVR) == "1"  # channel 1 untouched
+    sensitivity = hass.states.get(entity_id(hass, "number", "motion_sensitivity_ch3", NVR))
+    assert (sensitivity.attributes["min"], sensitivity.attributes["max"]) == (0, 3)
+    motion4 = entity_id(hass, "switch", "motion_detection_ch4", NVR)
+    await _call(hass, "switch", "turn_off", motion4)
+    assert nvr_sim.set_calls[-1][1]["cameraID"] == "4"
+    assert hass.states.get(motion4).state == STATE_OFF
+    # A channel added later gets its settings too.
+    nvr_sim.add_channel()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert registry.async_get_entity_id("number", DOMAIN, f"{NVR}_brightness_ch5") is not None

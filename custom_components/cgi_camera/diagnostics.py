@@ -54,6 +54,9 @@ async def async_get_config_entry_diagnostics(
             str(channel): redact_url(url) if url else None
             for channel, url in data.stream_urls.items()
         },
-        "state": {str(k): str(v) for k, v in data.coordinator.data.items()},
+        "state": {
+            k if isinstance(k, str) else f"{k[0]}@channel{k[1]}": str(v)
+            for k, v in data.coordinator.data.items()
+        },
         "last_update_success": data.coordinator.last_update_success,
     }

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .client import AuthError, Camera, CameraError, NotSupported, SettingKey
+from .client.models import SettingKind, StateKey
 from .const import DOMAIN
 from .coordinator import SettingsCoordinator
 
@@ -103,30 +106,90 @@ class CgiCameraEntity(CoordinatorEntity[SettingsCoordinator]):
 
 
 class CgiSettingEntity(CgiCameraEntity):
-    """An entity showing (and maybe changing) one setting of the shared vocabulary."""
+    """An entity showing (and maybe changing) one setting of the shared vocabulary.
 
-    def __init__(self, coordinator: SettingsCoordinator, description: EntityDescription) -> None:
+    ``channel`` set: the setting of one recorder channel, on that channel's device.
+    """
+
+    def __init__(
+        self,
+        coordinator: SettingsCoordinator,
+        description: EntityDescription,
+        channel: int | None = None,
+    ) -> None:
         super().__init__(coordinator, description)
         self.key = SettingKey(description.key)
-        self.setting = coordinator.camera.capabilities.settings[self.key]
+        self.channel = channel
+        caps = coordinator.camera.capabilities
+        if channel is None:
+            self.setting = caps.settings[self.key]
+            self.state_key: StateKey = self.key
+        else:
+            self.setting = caps.channel_settings[channel][self.key]
+            self.state_key = (self.key, channel)
+            entry = coordinator.config_entry
+            self._attr_unique_id = unique_id(entry, f"{description.key}_ch{channel}")
+            self._attr_device_info = device_info(entry, coordinator.camera, channel)
         self._attr_assumed_state = self.setting.assumed_state
 
     @property
     def available(self) -> bool:
         # A setting whose endpoint failed this cycle is unavailable on its own.
         return super().available and (
-            self.setting.assumed_state or self.key in self.coordinator.data
+            self.setting.assumed_state or self.state_key in self.coordinator.data
         )
 
     @property
     def current(self) -> Any:
-        return self.coordinator.data.get(self.key)
+        return self.coordinator.data.get(self.state_key)
 
     async def _write(self, value: Any) -> None:
+        call = (
+            self.camera.write(self.key, value)
+            if self.channel is None
+            else self.camera.write_channel(self.channel, self.key, value)
+        )
         try:
-            await self._device_call(self.camera.write(self.key, value), "write_failed")
+            await self._device_call(call, "write_failed")
         except HomeAssistantError:
             # Show the device's truth again rather than the value that failed.
             await self.coordinator.async_request_refresh()
             raise
         self.coordinator.async_set_updated_data(dict(self.camera.state))
+
+
+@callback
+def async_setup_setting_entities(
+    entry: CgiCameraConfigEntry,
+    kind: SettingKind,
+    descriptions: Mapping[SettingKey, EntityDescription],
+    factory: Callable[[SettingsCoordinator, EntityDescription, int | None], Entity],
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add an entity per setting of ``kind``: the device's, then every channel's.
+
+    Channels a recorder gains later get theirs at the refresh that finds them.
+    """
+    coordinator = entry.runtime_data.coordinator
+    caps = coordinator.camera.capabilities
+    async_add_entities(
+        factory(coordinator, descriptions[key], None)
+        for key, setting in caps.settings.items()
+        if setting.kind is kind and key in descriptions
+    )
+    done: set[int] = set()
+
+    @callback
+    def _channels() -> None:
+        new = sorted(set(caps.channel_settings) - done)
+        done.update(new)
+        async_add_entities(
+            factory(coordinator, descriptions[key], channel)
+            for channel in new
+            for key, setting in caps.channel_settings[channel].items()
+            if setting.kind is kind and key in descriptions
+        )
+
+    _channels()
+    if caps.channels:
+        entry.async_on_unload(coordinator.async_add_listener(_channels))

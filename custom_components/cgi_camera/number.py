@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .client import SettingKey, SettingKind
 from .data import CgiCameraConfigEntry
-from .entity import CgiSettingEntity
+from .entity import CgiSettingEntity, async_setup_setting_entities
 
 PARALLEL_UPDATES = 1
 
@@ -60,11 +60,8 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
 ) -> None:
     """Add a number per ranged setting."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        CgiNumber(coordinator, DESCRIPTIONS[key])
-        for key, setting in coordinator.camera.capabilities.settings.items()
-        if setting.kind is SettingKind.NUMBER and key in DESCRIPTIONS
+    async_setup_setting_entities(
+        entry, SettingKind.NUMBER, DESCRIPTIONS, CgiNumber, async_add_entities
     )
 
 

@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .client import PresetOp, SettingKey, SettingKind
 from .data import CgiCameraConfigEntry
-from .entity import CgiCameraEntity, CgiSettingEntity
+from .entity import CgiCameraEntity, CgiSettingEntity, async_setup_setting_entities
 
 PARALLEL_UPDATES = 1
 
@@ -41,16 +41,13 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
 ) -> None:
     """Add a select per enumerated setting."""
+    async_setup_setting_entities(
+        entry, SettingKind.ENUM, DESCRIPTIONS, CgiSelect, async_add_entities
+    )
     coordinator = entry.runtime_data.coordinator
-    entities: list[SelectEntity] = [
-        CgiSelect(coordinator, DESCRIPTIONS[key])
-        for key, setting in coordinator.camera.capabilities.settings.items()
-        if setting.kind is SettingKind.ENUM and key in DESCRIPTIONS
-    ]
     ptz = coordinator.camera.capabilities.ptz
     if ptz is not None and ptz.presets is not None:
-        entities.append(PresetSelect(coordinator, PRESET))
-    async_add_entities(entities)
+        async_add_entities([PresetSelect(coordinator, PRESET)])
 
 
 PRESET = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")

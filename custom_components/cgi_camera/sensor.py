@@ -16,7 +16,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .client import SettingKey, SettingKind
 from .data import CgiCameraConfigEntry
-from .entity import CgiSettingEntity
+from .entity import CgiSettingEntity, async_setup_setting_entities
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all the talking
 
@@ -105,11 +105,8 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
 ) -> None:
     """Add a sensor per read-only value."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        CgiSensor(coordinator, DESCRIPTIONS[key])
-        for key, setting in coordinator.camera.capabilities.settings.items()
-        if setting.kind is SettingKind.VALUE and key in DESCRIPTIONS
+    async_setup_setting_entities(
+        entry, SettingKind.VALUE, DESCRIPTIONS, CgiSensor, async_add_entities
     )
 
 

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .client import SettingKey, SettingKind
 from .data import CgiCameraConfigEntry
-from .entity import CgiSettingEntity
+from .entity import CgiSettingEntity, async_setup_setting_entities
 
 PARALLEL_UPDATES = 1
 
@@ -64,11 +64,8 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
 ) -> None:
     """Add a switch per boolean setting."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        CgiSwitch(coordinator, DESCRIPTIONS[key])
-        for key, setting in coordinator.camera.capabilities.settings.items()
-        if setting.kind is SettingKind.BOOL and key in DESCRIPTIONS
+    async_setup_setting_entities(
+        entry, SettingKind.BOOL, DESCRIPTIONS, CgiSwitch, async_add_entities
     )
 
 

@@ -117,6 +117,10 @@ class Camera(ABC):
     async def write(self, key: SettingKey, value: Any) -> None:
         """Change one setting (read-modify-write); updates :attr:`state`."""
 
+    async def write_channel(self, channel: int, key: SettingKey, value: Any) -> None:
+        """Change one setting of a recorder channel (recorders override this)."""
+        raise NotSupported("this device has no channel settings")
+
     async def press(self, action: Action) -> None:
         """Run a one-shot action."""
         if action not in self.capabilities.actions:

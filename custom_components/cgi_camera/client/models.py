@@ -312,13 +312,17 @@ class Capabilities:
     alarm_push: bool = False
     # Camera channels of a recorder; empty on a single camera.
     channels: dict[int, ChannelInfo] = field(default_factory=dict)
+    # Settings of each recorder channel (state keys ``(key, channel)``).
+    channel_settings: dict[int, dict[SettingKey, Setting]] = field(default_factory=dict)
     snapshot: bool = True
 
     def add(self, setting: Setting) -> None:
         self.settings[setting.key] = setting
 
 
-State = dict[SettingKey, Any]
+# Device settings are keyed by their key, a recorder channel's by (key, channel).
+StateKey = SettingKey | tuple[SettingKey, int]
+State = dict[StateKey, Any]
 
 
 def normalize_mac(value: str | None) -> str | None:

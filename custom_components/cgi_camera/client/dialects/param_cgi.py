@@ -45,6 +45,7 @@ from ..models import (
     SettingKey,
     SettingKind,
     State,
+    StateKey,
     StreamKind,
     normalize_mac,
 )
@@ -204,6 +205,30 @@ IPC_GROUPS: tuple[_Group, ...] = (
     ), camera=False),
 )
 RECORDER_GROUPS: tuple[_Group, ...] = (IPC_GROUPS[-1],)
+# What each recorder channel (cameraID=N, no schemeID) offers; the seed's NVR/lite
+# tables name some keys differently from the IPC ones.
+CHANNEL_GROUPS: tuple[_Group, ...] = (
+    _Group("sensor.cgi", "imaging", IPC_GROUPS[0].fields),
+    _Group("sensor.cgi", "EnhanceImage", IPC_GROUPS[1].fields),
+    _Group("sensor.cgi", "SceneMode", IPC_GROUPS[4].fields),
+    _Group("param.cgi", "motionAlarm", (
+        _sw(K.MOTION_DETECTION, "motionDetectionEnableFlag"),
+        # NVR/lite: 0 low, 1 medium, 2 high, 3 highest (seed 001 §2.6.4.3.6).
+        _num(K.MOTION_SENSITIVITY, "sensitivity", 0, 3),
+    )),
+    _Group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
+           carry=("StreamId", "DiskGroupId")),
+)
+_Fields = dict[SettingKey, tuple[_Group, _Field]]
+
+
+def _groups_of(fields: _Fields) -> list[_Group]:
+    """The groups ``fields`` come from, each once, in a stable order."""
+    groups: list[_Group] = []
+    for group, _ in fields.values():
+        if not any(group is known for known in groups):  # by identity: dicts inside
+            groups.append(group)
+    return groups
 
 # (major, minor) -> kind; the seed's "Alarm log type" tables (001 §4.2).
 ALARM_TYPES: dict[tuple[int, int], AlarmKind] = {
@@ -274,7 +299,8 @@ class ParamCgiCamera(Camera):
         self._nvr = False
         self._scheme: str | None = None
         self._groups: list[_Group] = []
-        self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}
+        self._fields: _Fields = {}
+        self._channel_fields: dict[int, _Fields] = {}
         self._assumed: State = {}
         self._rtsp_port: int | None = None
         self._alarm_inputs = 0
@@ -376,6 +402,8 @@ class ParamCgiCamera(Camera):
         caps.actions.add(Action.SYNC_TIME)
         if self._nvr:
             await self._discover_channels()
+            for channel in sorted(caps.channels):
+                await self._discover_channel_settings(channel)
         else:
             await self._discover_scheme()
         await self._discover_settings()
@@ -411,6 +439,8 @@ class ParamCgiCamera(Camera):
         for number in self.capabilities.channels:
             self.capabilities.alarms.add(AlarmSource(AlarmKind.MOTION, number))
             self.capabilities.alarms.add(AlarmSource(AlarmKind.VIDEO_LOSS, number))
+            if number not in self._channel_fields:
+                await self._discover_channel_settings(number)
         return set(self.capabilities.channels) != before
 
     async def _discover_scheme(self) -> None:
@@ -420,13 +450,35 @@ class ParamCgiCamera(Camera):
             ))
             self._scheme = values.get("schemeID") or None
 
-    def _group_query(self, group: _Group, action: str) -> list[tuple[str, str]]:
+    def _group_query(
+        self, group: _Group, action: str, channel: int | None = None
+    ) -> list[tuple[str, str]]:
         query = [("action", action), ("type", group.type)]
         if group.camera:
-            query.append(("cameraID", "1"))
-        if group.scheme and self._scheme is not None:
+            query.append(("cameraID", str(channel or 1)))
+        # Recorder channels take no schemeID (seed 001 §2.8: "NVR/lite do not send").
+        if group.scheme and self._scheme is not None and channel is None:
             query.append(("schemeID", self._scheme))
         return query
+
+    async def _discover_channel_settings(self, channel: int) -> None:
+        fields: _Fields = {}
+        settings: dict[SettingKey, Setting] = {}
+        for group in CHANNEL_GROUPS:
+            try:
+                values = kv.first(
+                    await self._get(group.program, self._group_query(group, "get", channel))
+                )
+            except (NotSupported, CommandError, ProtocolError) as err:
+                _LOGGER.debug("%s: channel %s %s not available (%s)", self, channel, group.type,
+                              err)
+                continue
+            for fld in group.fields:
+                if values.get(fld.name, "-1") != "-1":
+                    fields[fld.key] = (group, fld)
+                    settings[fld.key] = fld.setting()
+        self._channel_fields[channel] = fields
+        self.capabilities.channel_settings[channel] = settings
 
     async def _discover_settings(self) -> None:
         groups = RECORDER_GROUPS if self._nvr else IPC_GROUPS
@@ -530,24 +582,39 @@ class ParamCgiCamera(Camera):
                 await self.refresh_channels()
         state: State = dict(self._assumed)
         failures: list[CameraError] = []
-        for group in self._groups:
+        reads: list[tuple[_Group, int | None, _Fields]] = [
+            (group, None, self._fields) for group in self._groups
+        ]
+        for number, channel_fields in sorted(self._channel_fields.items()):
+            reads += [(group, number, channel_fields) for group in _groups_of(channel_fields)]
+        for group, channel, fields in reads:
             try:
-                values = kv.first(await self._get(group.program, self._group_query(group, "get")))
+                values = kv.first(
+                    await self._get(group.program, self._group_query(group, "get", channel))
+                )
             except (NotSupported, CommandError, ProtocolError) as err:
                 failures.append(err)
                 continue
-            self._apply(group, values, state)
-        if self._groups and len(failures) == len(self._groups):
+            self._apply(group, values, state, fields, channel)
+        if reads and len(failures) == len(reads):
             raise failures[0]
         self.state = state
         return state
 
-    def _apply(self, group: _Group, values: Mapping[str, str], state: State) -> None:
+    def _apply(
+        self,
+        group: _Group,
+        values: Mapping[str, str],
+        state: State,
+        fields: _Fields,
+        channel: int | None = None,
+    ) -> None:
         for fld in group.fields:
-            if fld.key not in self._fields or values.get(fld.name, "-1") == "-1":
+            if fld.key not in fields or values.get(fld.name, "-1") == "-1":
                 continue
+            where: StateKey = fld.key if channel is None else (fld.key, channel)
             try:
-                state[fld.key] = fld.read(values[fld.name])
+                state[where] = fld.read(values[fld.name])
             except ValueError:
                 _LOGGER.debug("%s: bad value %r for %s", self, values[fld.name], fld.key)
 
@@ -558,19 +625,29 @@ class ParamCgiCamera(Camera):
             self._assumed[key] = bool(value)
             self.state = {**self.state, key: bool(value)}
             return
-        if key not in self._fields:
+        await self._write_field(self._fields, key, value, None)
+
+    async def write_channel(self, channel: int, key: SettingKey, value: Any) -> None:
+        await self._write_field(self._channel_fields.get(channel, {}), key, value, channel)
+
+    async def _write_field(
+        self, fields: _Fields, key: SettingKey, value: Any, channel: int | None
+    ) -> None:
+        if key not in fields:
             raise NotSupported(f"{key} is not supported by this device")
-        group, target = self._fields[key]
+        group, target = fields[key]
         if target.kind is SettingKind.VALUE:
             raise NotSupported(f"{key} is read-only")
         # Read-modify-write: send the group back whole, with the one value changed.
-        current = kv.first(await self._get(group.program, self._group_query(group, "get")))
+        current = kv.first(
+            await self._get(group.program, self._group_query(group, "get", channel))
+        )
         changed = target.write(current.get(target.name, ""), value)
-        params = self._group_query(group, "set")
-        params += [(key, current[key]) for key in group.carry if key in current]
+        params = self._group_query(group, "set", channel)
+        params += [(name, current[name]) for name in group.carry if name in current]
         sent: set[str] = set()
         for fld in group.fields:
-            if fld.name in sent or fld.key not in self._fields or fld.kind is SettingKind.VALUE:
+            if fld.name in sent or fld.key not in fields or fld.kind is SettingKind.VALUE:
                 continue
             if fld.name not in current or current[fld.name] == "-1":
                 continue
@@ -578,7 +655,7 @@ class ParamCgiCamera(Camera):
             sent.add(fld.name)
         await self._do(group.program, params)
         state = dict(self.state)
-        self._apply(group, {**current, target.name: changed}, state)
+        self._apply(group, {**current, target.name: changed}, state, fields, channel)
         self.state = state
 
     # -- actions ----------------------------------------------------------------
