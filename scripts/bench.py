@@ -736,8 +736,7 @@ async def measure_snapshot(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-async def run_once(args: argparse.Namespace, run_no: int) -> dict[str, Any]:
-    run_dir = RESULTS / f"run{run_no}"
+async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     run_dir.mkdir(parents=True, exist_ok=True)
     if port_open(554):
         log("WARNING: something listens on 127.0.0.1:554; RTSP lookups will talk to it")
@@ -1007,20 +1006,28 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     results: list[dict[str, Any]] = []
     started = datetime.now()
+    stem = f"bench-{started:%Y%m%d-%H%M%S}"
     for run_no in range(1, args.runs + 1):
         log(f"run {run_no}/{args.runs}")
+        # Per-invocation dirs keep every run's hass.log for later reading.
+        run_dir = RESULTS / stem / f"run{run_no}"
         try:
-            results.append(asyncio.run(run_once(args, run_no)))
+            results.append(asyncio.run(run_once(args, run_dir)))
         except (BenchError, aiohttp.ClientError, TimeoutError) as err:
             log(f"run {run_no} FAILED: {type(err).__name__}: {err}")
-            log(f"hass log: {RESULTS / f'run{run_no}' / 'hass.log'}")
+            log(f"hass log: {run_dir / 'hass.log'}")
             return 1
+        errors = [line for line in (run_dir / "hass.log").read_text(errors="replace")
+                  .splitlines() if " ERROR " in line]
+        results[-1]["hass_log_errors"] = errors
+        if errors:
+            log(f"{len(errors)} ERROR line(s) in {run_dir / 'hass.log'}, e.g. {errors[0][:200]}")
     table = summarise(args, results)
     print_table(table, args.runs)
     for i, r in enumerate(results, 1):
         print(f"run {i}: load average {r['loadavg_start'][0]:.2f} at start,"
               f" {r['loadavg_end'][0]:.2f} at end ({os.cpu_count()} CPUs)")
-    out = RESULTS / f"bench-{started:%Y%m%d-%H%M%S}.json"
+    out = RESULTS / f"{stem}.json"
     out.write_text(json.dumps({
         "started": started.isoformat(timespec="seconds"),
         "args": vars(args),

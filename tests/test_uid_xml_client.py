@@ -239,3 +239,34 @@ async def test_rtsp_silent_server_times_out() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_concurrent_snapshots_share_one_request(
+    session: aiohttp.ClientSession, uid_sim: UidXmlSim
+) -> None:
+    camera = await _camera(session, uid_sim)
+    uid_sim.delay("/cgi-bin/snapshot.cgi", 0.2)
+    images = await asyncio.gather(*(camera.snapshot() for _ in range(10)))
+    assert all(image.startswith(b"\xff\xd8") for image in images)
+    assert uid_sim.count("/cgi-bin/snapshot.cgi") == 1
+    # One viewer giving up does not cancel the capture the others wait for.
+    first = asyncio.ensure_future(camera.snapshot())
+    second = asyncio.ensure_future(camera.snapshot())
+    await asyncio.sleep(0.05)
+    first.cancel()
+    assert (await second).startswith(b"\xff\xd8")
+    # A failure reaches every waiter and leaves nothing behind.
+    uid_sim.clear_faults()
+    uid_sim.fail("/cgi-bin/snapshot.cgi", 500)
+    results = await asyncio.gather(camera.snapshot(), camera.snapshot(), return_exceptions=True)
+    assert all(isinstance(r, ProtocolError) for r in results)
+    assert not camera._snapshots
+
+
+async def test_closed_session_is_connect_error(uid_sim: UidXmlSim) -> None:
+    from custom_components.cgi_camera.client import ConnectError
+
+    http = aiohttp.ClientSession()
+    await http.close()
+    with pytest.raises(ConnectError, match="closed"):
+        await Transport(http, uid_sim.host, uid_sim.port).get("/cgi-bin/getinfo")

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
+# The poll's own bookkeeping (a line per second at debug, and a second "error
+# fetching"/"recovered" report of an outage the settings coordinator already reports)
+# goes here, quiet unless someone asks for it in the logger configuration.
+_POLL_LOGGER = logging.getLogger(f"{__name__}.poll")
+_POLL_LOGGER.setLevel(logging.WARNING)
 
 BACKOFF_MIN = 1.0
 BACKOFF_MAX = 60.0
@@ -60,7 +65,7 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         self._poll_interval = timedelta(seconds=poll_interval)
         super().__init__(
             hass,
-            _LOGGER,
+            _POLL_LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} alarms {entry.title}",
             # With a push stream, polling only runs while the stream is down.
@@ -76,6 +81,18 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         self._stream_lost_logged = False
 
     # -- polling ------------------------------------------------------------------
+
+    async def _async_refresh(
+        self,
+        log_failures: bool = True,
+        raise_on_auth_failed: bool = False,
+        scheduled: bool = False,
+        raise_on_entry_error: bool = False,
+    ) -> None:
+        # One outage, one report: the settings coordinator logs lost and back.
+        await super()._async_refresh(
+            False, raise_on_auth_failed, scheduled, raise_on_entry_error
+        )
 
     async def _async_update_data(self) -> AlarmStates:
         with update_errors():

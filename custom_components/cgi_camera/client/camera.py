@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+import asyncio
 from collections.abc import AsyncIterator
 from enum import Enum
 import logging
@@ -62,6 +63,7 @@ class Camera(ABC):
         # (settings, alarm poll, alarm stream) would otherwise each spend a failed
         # login, and some devices lock the account after five.
         self.auth_refused: str | None = None
+        self._snapshots: dict[tuple[StreamKind, str | None, int], asyncio.Future[bytes]] = {}
 
     def _refused(self, why: str) -> AuthError:
         """Latch a refused login and return the error to raise."""
@@ -191,7 +193,26 @@ class Camera(ABC):
     async def snapshot(
         self, stream: StreamKind = StreamKind.MAIN, url: str | None = None, channel: int = 1
     ) -> bytes:
-        """A JPEG still image; from ``url`` (with Basic auth) when the user set one."""
+        """A JPEG still image; from ``url`` (with Basic auth) when the user set one.
+
+        Viewers asking at the same time share one request: ten dashboards must not
+        queue ten captures behind the camera's two request slots (and the alarm poll).
+        """
+        key = (stream, url, channel)
+        pending = self._snapshots.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._take_snapshot(stream, url, channel))
+            self._snapshots[key] = pending
+            pending.add_done_callback(lambda done: self._snapshot_done(key, done))
+        # Shielded: one viewer giving up must not cancel the capture for the others.
+        return await asyncio.shield(pending)
+
+    def _snapshot_done(self, key: tuple[StreamKind, str | None, int], done: Any) -> None:
+        self._snapshots.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved here, so an unwatched failure is not "lost"
+
+    async def _take_snapshot(self, stream: StreamKind, url: str | None, channel: int) -> bytes:
         if channel in self.capabilities.channels:
             image = await self._channel_snapshot(stream, channel)
         elif url:

@@ -30,7 +30,11 @@ def parse_xml(body: bytes) -> Element:
     data = body.lstrip()
     if not data.startswith(b"<"):
         raise ProtocolError("response is not XML")
-    if b"<!DOCTYPE" in data[:2048] or b"<!ENTITY" in data[:4096]:
+    if not data.rstrip().endswith(b">"):
+        # Every document ends with a tag; a body cut off mid-way must not be read as
+        # data (recover mode would happily return the half attribute it got).
+        raise ProtocolError("truncated XML")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         # Nothing in these dialects declares a DTD; one is either junk or an attack.
         raise ProtocolError("XML with a document type declaration refused")
     try:

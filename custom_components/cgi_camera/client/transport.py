@@ -284,6 +284,12 @@ class Transport:
             raise ConnectError(
                 f"cannot reach {self.host}:{self.port} ({type(err).__name__})"
             ) from err
+        except RuntimeError as err:
+            # Home Assistant closes the shared session on shutdown while a refresh
+            # may still be reading: that is "unreachable", not a crash.
+            if not self.session.closed:
+                raise
+            raise ConnectError("the HTTP session is closed") from err
 
     # -- HTTP authentication ------------------------------------------------------
 
