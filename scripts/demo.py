@@ -556,13 +556,14 @@ async def run_check(api: HassApi, cams: list[SimCamera], children: Children) -> 
 
 
 def print_summary(rows: list[CheckRow]) -> None:
+    names = [f"{r.camera.spec.dialect}:{r.camera.spec.variant}" for r in rows]
+    w = max([len("camera"), *map(len, names)])  # dialect names vary in length
     print()
-    print(f"{'camera':<16} {'entry':<8} {'entities':>8}  {'snapshot':<18} result")
-    print("-" * 72)
-    for r in rows:
-        cam = f"{r.camera.spec.dialect}:{r.camera.spec.variant}"
+    print(f"{'camera':<{w}} {'entry':<12} {'entities':>8}  {'snapshot':<18} result")
+    print("-" * (w + 50))
+    for cam, r in zip(names, rows, strict=True):
         result = "OK" if not r.problems else "FAIL"
-        print(f"{cam:<16} {r.entry_state:<8} {len(r.entities):>8}  {r.snapshot:<18} {result}")
+        print(f"{cam:<{w}} {r.entry_state:<12} {len(r.entities):>8}  {r.snapshot:<18} {result}")
     for r in rows:
         print(f"\n{r.camera.title or r.camera.spec} ({r.camera.host}:{r.camera.port}):")
         for eid, state in sorted(r.entities.items()):

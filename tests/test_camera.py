@@ -176,3 +176,17 @@ async def test_no_snapshot_and_no_stream(hass: HomeAssistant, uid_sim_002: UidXm
     camera = entity_id(hass, "camera", "camera", "f0:00:00:aa:bb:cc")
     with pytest.raises(HomeAssistantError):
         await async_get_image(hass, camera)
+
+
+async def test_repair_issue_for_a_dead_rtsp_override(
+    hass: HomeAssistant, uid_sim: UidXmlSim
+) -> None:
+    from homeassistant.helpers import issue_registry as ir
+
+    entry = await setup_entry(hass, uid_sim, options={"rtsp_url": "rtsp://127.0.0.1:1/live"})
+    registry = ir.async_get(hass)
+    issue = registry.async_get_issue(DOMAIN, f"rtsp_override_{entry.entry_id}")
+    assert issue is not None and issue.translation_key == "rtsp_override_failing"
+    hass.config_entries.async_update_entry(entry, options={CONF_RTSP_PORT: 1})
+    await hass.async_block_till_done()
+    assert registry.async_get_issue(DOMAIN, f"rtsp_override_{entry.entry_id}") is None

@@ -13,6 +13,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cgi_camera.const import DOMAIN, EVENT_ALARM
@@ -385,3 +386,28 @@ async def test_nvr_channel_settings(hass: HomeAssistant, nvr_sim: ParamCgiSim) -
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert registry.async_get_entity_id("number", DOMAIN, f"{NVR}_brightness_ch5") is not None
+
+
+async def test_repair_issue_when_the_stream_keeps_failing(
+    hass: HomeAssistant, ipc_sim: ParamCgiSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from homeassistant.helpers import issue_registry as ir
+
+    from custom_components.cgi_camera import alarms
+
+    monkeypatch.setattr(alarms, "BACKOFF_MIN", 0.01)
+    monkeypatch.setattr(alarms, "BACKOFF_MAX", 0.02)
+    entry = await _ipc(hass, ipc_sim, enable_all=False)
+    issue_id = f"alarm_stream_{entry.entry_id}"
+    ipc_sim.fail("/cgi-bin/alarm.cgi", 503)  # the camera answers, its alarm CGI does not
+    ipc_sim.drop_streams()
+    registry = ir.async_get(hass)
+    await _until(lambda: registry.async_get_issue(DOMAIN, issue_id) is not None, timeout=10)
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None and issue.translation_key == "alarm_stream_failing"
+    # Still a push camera that is retrying, not one demoted to polling for good.
+    assert entry.runtime_data.alarms.push
+    ipc_sim.clear_faults()
+    await _until(lambda: entry.runtime_data.alarms.stream_connected, timeout=10)
+    await hass.config_entries.async_unload(entry.entry_id)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None

@@ -16,7 +16,11 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
@@ -96,6 +100,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     stream_urls = dict(zip(channels, found, strict=True))
     if not any(found):
         _LOGGER.info("No RTSP stream found for %s; showing snapshots only", entry.title)
+    # A URL the user typed that stopped answering needs the user: say so once.
+    issue_id = f"rtsp_override_{entry.entry_id}"
+    if options.get(CONF_RTSP_URL) and not any(found):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="rtsp_override_failing",
+            translation_placeholders={"name": entry.title},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
 
     coordinator = SettingsCoordinator(hass, entry, camera)
     # Discovery has just read every setting: no second round trip for the first data.

@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
@@ -41,6 +41,8 @@ BACKOFF_MIN = 1.0
 BACKOFF_MAX = 60.0
 # A stream that stayed up this long counts as healthy: the next drop starts over at 1 s.
 HEALTHY_AFTER = 60.0
+# Drops in a row (none healthy) before the user is told in a repair issue.
+REPAIR_AFTER = 5
 
 AlarmStates = dict[AlarmSource, bool]
 
@@ -79,6 +81,7 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         self._off_timers: dict[AlarmSource, CALLBACK_TYPE] = {}
         self._device_ids: dict[int, str] = {}
         self._stream_lost_logged = False
+        self._drops = 0
 
     # -- polling ------------------------------------------------------------------
 
@@ -128,6 +131,28 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         for cancel in self._off_timers.values():
             cancel()
         self._off_timers.clear()
+        self._repair(False)
+
+    @property
+    def _issue_id(self) -> str:
+        return f"alarm_stream_{self.config_entry.entry_id}"
+
+    @callback
+    def _repair(self, needed: bool) -> None:
+        """Tell the user about a stream that keeps failing while the camera answers."""
+        camera_fine = self.config_entry.runtime_data.coordinator.last_update_success
+        if needed and camera_fine:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="alarm_stream_failing",
+                translation_placeholders={"name": self.config_entry.title},
+            )
+        elif not needed:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
 
     async def _listen(self) -> None:
         backoff = BACKOFF_MIN
@@ -158,6 +183,11 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
                 error = err
             if time.monotonic() - started >= HEALTHY_AFTER:
                 backoff = BACKOFF_MIN
+                self._drops = 0
+                self._repair(False)
+            else:
+                self._drops += 1
+                self._repair(self._drops >= REPAIR_AFTER)
             self._stream_down(str(error) if error else "closed by the camera")
             await self.async_refresh()  # poll now: the gap must not hide an alarm
             # Full jitter keeps many cameras from reconnecting in lockstep.

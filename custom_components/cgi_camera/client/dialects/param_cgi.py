@@ -771,7 +771,10 @@ class ParamCgiCamera(Camera):
                 code = kv.error_code(body)
                 if code in AUTH_CODES or code in LOCKED_CODES:
                     raise self._refused(f"the camera refused the alarm stream (error {code})")
-                raise NotSupported("this device has no alarm push stream")
+                if resp.status == 404 or code in UNSUPPORTED_CODES:
+                    raise NotSupported("this device has no alarm push stream")
+                # A server error or an odd answer is a failure to retry, not a verdict.
+                raise ProtocolError(f"alarm stream refused (HTTP {resp.status}, error {code})")
             yield Heartbeat()
             async for item in _multipart_alarms(resp.content, idle_timeout):
                 yield item
