@@ -252,7 +252,9 @@ async def start_sims(children: Children, rtsp_port: int) -> list[SimCamera]:
             )
         )
     if len(cams) != len(DEMO_CAMERAS):
-        raise DemoError(f"simulators reported {len(reported)} cameras, expected {len(DEMO_CAMERAS)}")
+        raise DemoError(
+            f"simulators reported {len(reported)} cameras, expected {len(DEMO_CAMERAS)}"
+        )
     return cams
 
 
@@ -371,7 +373,10 @@ class HassApi:
         await self.request(
             "POST",
             "/api/onboarding/integration",
-            json_body={"client_id": self.client_id, "redirect_uri": f"{self.client_id}?auth_callback=1"},
+            json_body={
+                "client_id": self.client_id,
+                "redirect_uri": f"{self.client_id}?auth_callback=1",
+            },
         )
         left = [s["step"] for s in await self.request("GET", "/api/onboarding") if not s["done"]]
         if left:
@@ -400,7 +405,10 @@ class HassApi:
             )
         cam.entry_id = res["result"]["entry_id"]
         cam.title = res.get("title") or res["result"].get("title", "")
-        log(f"added {cam.spec.dialect}:{cam.spec.variant} at {cam.host}:{cam.port} as '{cam.title}'")
+        log(
+            f"added {cam.spec.dialect}:{cam.spec.variant} at {cam.host}:{cam.port}"
+            f" as '{cam.title}'"
+        )
 
         if cam.rtsp_port is not None:
             await self.set_rtsp_port(cam)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator
+import hashlib
+import logging
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -12,6 +15,26 @@ from tests.sim.uid_xml import UidXmlSim
 
 PASSWORD = "p@ss w/%&?#:\"'<>ü"
 USERNAME = "admin"
+# The password as it could leak: raw, percent-encoded, or as cgi_action's md5.
+SECRETS = (
+    PASSWORD,
+    quote(PASSWORD, safe=""),
+    hashlib.md5(PASSWORD.encode()).hexdigest(),
+)
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Every test runs with DEBUG logging, and no log line may carry the password.
+
+    Scanning the whole run (not one test) is what catches the odd debug line that
+    prints a URL or a request unredacted.
+    """
+    caplog.set_level(logging.DEBUG, logger="custom_components.cgi_camera")
+    yield
+    text = caplog.text
+    for secret in SECRETS:
+        assert secret not in text, "a secret reached the log"
 
 
 @pytest.fixture(autouse=True)
