@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.cgi_camera.client import safe_xml
 from custom_components.cgi_camera.client.errors import ProtocolError
 from custom_components.cgi_camera.client.transport import Transport
-from custom_components.cgi_camera.const import CONF_RTSP_PORT
+from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
 from tests.conftest import PASSWORD, USERNAME
 from tests.helpers import entity_id, setup_entry
 from tests.sim.base import SimServer
@@ -492,3 +492,22 @@ async def test_special_password_sets_up(
         assert entry.runtime_data.coordinator.last_update_success
         assert server.failed_logins == 0  # type: ignore[attr-defined]
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+# -- credentials changed on the device while running -----------------------------------
+
+
+async def test_password_changed_while_running(
+    hass: HomeAssistant, sim: SimServer, dialect: Dialect
+) -> None:
+    entry = await _setup(hass, sim, dialect)
+    sim.password = "changed-on-the-camera"  # type: ignore[attr-defined]
+    if hasattr(sim, "expire_all_uids"):
+        sim.expire_all_uids()  # uid_xml: sessions end with the password change
+    for seconds in (2, 61, 122, 183, 244):
+        await _tick(hass, seconds)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+    # Every loop stopped at its first refusal: no login storm, no lockout.
+    assert sim.failed_logins <= 2  # type: ignore[attr-defined]
+    assert entry.state is ConfigEntryState.LOADED
