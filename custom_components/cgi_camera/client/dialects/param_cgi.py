@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import contextlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 import logging
@@ -409,7 +410,7 @@ class ParamCgiCamera(Camera):
         await self._discover_settings()
         await self._discover_ptz()
         await self._discover_alarms()
-        with _quiet():
+        with _optional():
             ports = kv.first(await self._get("param.cgi", (("action", "get"),
                                                           ("type", "devicePort"))))
             self._rtsp_port = _int(ports.get("rtspPort"), 0) or None
@@ -444,7 +445,7 @@ class ParamCgiCamera(Camera):
         return set(self.capabilities.channels) != before
 
     async def _discover_scheme(self) -> None:
-        with _quiet():
+        with _optional():
             values = kv.first(await self._get(
                 "sensor.cgi", (("action", "get"), ("type", "sensorScheme"), ("cameraID", "1"))
             ))
@@ -484,7 +485,7 @@ class ParamCgiCamera(Camera):
         groups = RECORDER_GROUPS if self._nvr else IPC_GROUPS
         sensitivity: tuple[float, float] | None = None
         if not self._nvr:
-            with _quiet():
+            with _optional():
                 ability = kv.first(await self._get(
                     "param.cgi", (("action", "get"), ("type", "motionAlarmAbility"))
                 ))
@@ -578,7 +579,7 @@ class ParamCgiCamera(Camera):
 
     async def read_state(self) -> State:
         if self._nvr:
-            with _quiet():  # channels added to a recorder later appear without a reload
+            with _optional():  # channels added to a recorder later appear without a reload
                 await self.refresh_channels()
         state: State = dict(self._assumed)
         failures: list[CameraError] = []
@@ -838,19 +839,13 @@ def _events(text: str) -> list[AlarmEvent]:
     return events
 
 
+def _optional() -> contextlib.suppress:
+    """For a read that may fail without consequence (an optional capability)."""
+    return contextlib.suppress(NotSupported, CommandError, ProtocolError, KeyError, ValueError)
+
+
 def _int(raw: str | None, default: int) -> int:
     try:
         return int(str(raw).strip())
     except (TypeError, ValueError):
         return default
-
-
-class _quiet:
-    """``with _quiet():`` — an optional read that may fail without consequence."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
-        return kind is not None and issubclass(kind, (NotSupported, CommandError, ProtocolError,
-                                                      KeyError, ValueError))
