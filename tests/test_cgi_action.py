@@ -209,7 +209,7 @@ async def test_sensors_buttons_and_camera(hass: HomeAssistant, sim: CgiActionSim
     from homeassistant.components.camera import async_get_image
 
     image = await async_get_image(hass, camera)
-    assert image.content == sim.jpeg
+    assert image.content == sim.snapshot_jpeg
 
 
 async def test_ptz_service_and_preset_buttons(hass: HomeAssistant, sim: CgiActionSim) -> None:

@@ -311,13 +311,13 @@ async def test_actions(session: aiohttp.ClientSession) -> None:
 async def test_snapshot_and_fallback(session: aiohttp.ClientSession) -> None:
     async with CgiActionSim(username=USERNAME, password=PASSWORD) as sim:
         camera = await _camera(session, sim)
-        assert await camera.snapshot() == sim.jpeg
-        sim.snapshot_jpeg = False  # "failed": base64 JSON from now on
-        assert await camera.snapshot() == sim.jpeg
+        assert await camera.snapshot() == sim.snapshot_jpeg
+        sim.serves_jpeg = False  # "failed": base64 JSON from now on
+        assert await camera.snapshot() == sim.snapshot_jpeg
         images = sim.count("/action/cgi_images")
-        assert await camera.snapshot(StreamKind.SUB) == sim.jpeg
+        assert await camera.snapshot(StreamKind.SUB) == sim.snapshot_jpeg
         assert sim.count("/action/cgi_images") == images
-        sim.jpeg = b"not a jpeg"
+        sim.snapshot_jpeg = b"not a jpeg"
         with pytest.raises(ProtocolError):
             await camera.snapshot()
 
@@ -372,8 +372,8 @@ def test_field_edge_cases() -> None:
 async def test_snapshot_garbage(session: aiohttp.ClientSession) -> None:
     async with CgiActionSim(username=USERNAME, password=PASSWORD) as sim:
         camera = await _camera(session, sim)
-        sim.snapshot_jpeg = False
-        sim.jpeg = b""
+        sim.serves_jpeg = False
+        sim.snapshot_jpeg = b""
         with pytest.raises(ProtocolError):
             await camera.snapshot()
         sim.fail("/action/cgi_action", 200, b'{"image_base64": "abc", "code": 0}')

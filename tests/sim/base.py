@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
+import functools
+import io
 import ssl
 import time
 from types import TracebackType
@@ -80,6 +83,44 @@ class _Waiters:
                 del self.events[event]
 
 
+@functools.cache
+def default_jpeg(model: str, width: int = 640, height: int = 360) -> bytes:
+    """A small test-card JPEG, generated once per model (Pillow is slow-ish)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (width, height), (24, 48, 96))
+    draw = ImageDraw.Draw(img)
+    # Colour bars so the image is recognisably a test pattern, not blank.
+    bars = [
+        (192, 192, 192),
+        (192, 192, 0),
+        (0, 192, 192),
+        (0, 192, 0),
+        (192, 0, 192),
+        (192, 0, 0),
+        (0, 0, 192),
+    ]
+    bar_w = width // len(bars)
+    for i, colour in enumerate(bars):
+        draw.rectangle([i * bar_w, height // 2, (i + 1) * bar_w, height], fill=colour)
+    try:
+        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.load_default(
+            size=32
+        )
+    except (TypeError, OSError):  # Pillow without FreeType: bitmap font only
+        font = ImageFont.load_default()
+    draw.text((20, 30), f"CGI Camera {model}", fill=(255, 255, 255), font=font)
+    draw.text(
+        (20, 90),
+        datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        fill=(255, 255, 0),
+        font=font,
+    )
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=70)
+    return buf.getvalue()
+
+
 class SimServer:
     """aiohttp server on 127.0.0.1 with a request log and fault injection.
 
@@ -112,6 +153,21 @@ class SimServer:
         self.requests: list[RequestRecord] = []
         self.in_flight = 0
         self.max_in_flight = 0
+
+    # What the test picture says; subclasses set their model name.
+    model = "IPCamera"
+    _snapshot_jpeg: bytes | None = None
+
+    @property
+    def snapshot_jpeg(self) -> bytes:
+        """The JPEG this camera serves: a test card with its model, unless a test set one."""
+        if self._snapshot_jpeg is None:
+            self._snapshot_jpeg = default_jpeg(self.model)
+        return self._snapshot_jpeg
+
+    @snapshot_jpeg.setter
+    def snapshot_jpeg(self, data: bytes) -> None:
+        self._snapshot_jpeg = data
 
     # ------------------------------------------------------------------ hooks
 

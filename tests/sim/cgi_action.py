@@ -20,7 +20,7 @@ Knobs (plain attributes): ``ptz``, ``strict_set`` (a set resets every key it doe
 carry to the seed default: proves read-modify-write), ``gb_duplicate`` (every answer
 starts with ``"device_id": ""``, like getGb28181), ``io_status``, ``next_code`` (the
 next JSON answer carries this ``code``), ``missing`` (get actions answering
-``error json``), ``snapshot_jpeg``.
+``error json``), ``serves_jpeg``.
 Records: ``failed_logins``, ``set_calls`` [(action, json)], ``ptz_log``, ``reboots``,
 ``door_opens``, ``time_sets``, ``dangerous_calls``, ``posts``, ``get_refusals``.
 """
@@ -37,7 +37,6 @@ from typing import Any, Literal
 from aiohttp import web
 
 from .base import SimServer
-from .uid_xml import default_jpeg
 
 Variant = Literal["cbt", "h01", "post"]
 
@@ -150,7 +149,7 @@ class CgiActionSim(SimServer):
         self.ptz = ptz
         self.strict_set = True
         self.gb_duplicate = False
-        self.snapshot_jpeg = variant != "h01"
+        self.serves_jpeg = variant != "h01"
         self.io_status = 0
         self.next_code: int | None = None
         self.missing: set[str] = set()
@@ -172,7 +171,6 @@ class CgiActionSim(SimServer):
         self.time_sets: list[dict[str, Any]] = []
         self.dangerous_calls: list[str] = []
         self.posts: list[str] = []
-        self.jpeg = default_jpeg(self.model)
 
     # ================================================================ routing
 
@@ -200,9 +198,9 @@ class CgiActionSim(SimServer):
         return await self._chunked(request, f"<html><body><h2> oper: {oper}</h2></body></html>")
 
     async def _images(self, request: web.Request) -> web.Response:
-        if not self.snapshot_jpeg or request.query.get("fmt", "jpg") not in ("jpg", "jpeg"):
+        if not self.serves_jpeg or request.query.get("fmt", "jpg") not in ("jpg", "jpeg"):
             return web.Response(body=b"failed", content_type="text/plain")
-        return web.Response(body=self.jpeg, content_type="image/jpeg")
+        return web.Response(body=self.snapshot_jpeg, content_type="image/jpeg")
 
     async def _get(self, request: web.Request) -> web.StreamResponse:
         query = request.query
@@ -317,7 +315,7 @@ class CgiActionSim(SimServer):
         return []
 
     def _fmt_snap(self) -> list[tuple[str, Any]]:
-        encoded = base64.b64encode(self.jpeg).decode()
+        encoded = base64.b64encode(self.snapshot_jpeg).decode()
         return [("image_base64", encoded), ("image_length", len(encoded))]
 
     @staticmethod

@@ -37,7 +37,6 @@ from aiohttp import web
 from custom_components.cgi_camera.client.digest import parse_challenge
 
 from .base import SimServer
-from .uid_xml import default_jpeg
 
 AuthMode = Literal["basic", "digest", "none"]
 Format = Literal["xml", "truncated", "plain"]
@@ -503,7 +502,7 @@ class CgiMessageSim(SimServer):
         refused = self._authenticate(request)
         if refused is not None:
             return refused
-        return web.Response(body=default_jpeg(self.model), content_type="image/jpeg")
+        return web.Response(body=self.snapshot_jpeg, content_type="image/jpeg")
 
     async def _mjpeg(self, request: web.Request) -> web.StreamResponse:
         refused = self._authenticate(request)
@@ -514,7 +513,7 @@ class CgiMessageSim(SimServer):
             headers={"Content-Type": "multipart/x-mixed-replace; boundary=ipcamera"}
         )
         await response.prepare(request)
-        frame = default_jpeg(self.model)
+        frame = self.snapshot_jpeg
         for _ in range(self.mjpeg_frames):
             await response.write(
                 b"--ipcamera\r\nContent-Type: image/jpeg\r\n"

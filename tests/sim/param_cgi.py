@@ -78,7 +78,6 @@ from typing import Literal
 from aiohttp import web
 
 from .base import SimServer
-from .uid_xml import default_jpeg
 
 Variant = Literal["ipc", "nvr", "lite"]
 KeepaliveStyle = Literal["part", "bare"]
@@ -797,16 +796,6 @@ class ParamCgiSim(SimServer):
         }
 
     # ================================================================ controls
-
-    @property
-    def snapshot_jpeg(self) -> bytes:
-        if self._snapshot_jpeg is None:
-            self._snapshot_jpeg = default_jpeg(self.model)
-        return self._snapshot_jpeg
-
-    @snapshot_jpeg.setter
-    def snapshot_jpeg(self, data: bytes) -> None:
-        self._snapshot_jpeg = data
 
     @property
     def attach_clients(self) -> int:

@@ -12,8 +12,6 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-import functools
-import io
 import ipaddress
 import re
 import secrets
@@ -234,44 +232,6 @@ def _attrs(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -> str:
 
 def mac_dash(mac: str) -> str:
     return mac.upper().replace(":", "-")
-
-
-@functools.cache
-def default_jpeg(model: str, width: int = 640, height: int = 360) -> bytes:
-    """A small test-card JPEG, generated once per model (Pillow is slow-ish)."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    img = Image.new("RGB", (width, height), (24, 48, 96))
-    draw = ImageDraw.Draw(img)
-    # Colour bars so the image is recognisably a test pattern, not blank.
-    bars = [
-        (192, 192, 192),
-        (192, 192, 0),
-        (0, 192, 192),
-        (0, 192, 0),
-        (192, 0, 192),
-        (192, 0, 0),
-        (0, 0, 192),
-    ]
-    bar_w = width // len(bars)
-    for i, colour in enumerate(bars):
-        draw.rectangle([i * bar_w, height // 2, (i + 1) * bar_w, height], fill=colour)
-    try:
-        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.load_default(
-            size=32
-        )
-    except (TypeError, OSError):  # Pillow without FreeType: bitmap font only
-        font = ImageFont.load_default()
-    draw.text((20, 30), f"CGI Camera {model}", fill=(255, 255, 255), font=font)
-    draw.text(
-        (20, 90),
-        datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-        fill=(255, 255, 0),
-        font=font,
-    )
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=70)
-    return buf.getvalue()
 
 
 @dataclass(slots=True)
@@ -523,16 +483,6 @@ class UidXmlSim(SimServer):
         self._endpoints = self._build_endpoints()
 
     # ================================================================ controls
-
-    @property
-    def snapshot_jpeg(self) -> bytes:
-        if self._snapshot_jpeg is None:
-            self._snapshot_jpeg = default_jpeg(self.model)
-        return self._snapshot_jpeg
-
-    @snapshot_jpeg.setter
-    def snapshot_jpeg(self, data: bytes) -> None:
-        self._snapshot_jpeg = data
 
     @property
     def active_uids(self) -> list[str]:
