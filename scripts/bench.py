@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 # The demo already knows how to onboard a fresh hass over REST; reuse it.
 from demo import HassApi, flow_outcome  # noqa: E402
+
 from tests.sim.base import RequestRecord, SimServer  # noqa: E402
 from tests.sim.cgi_action import CgiActionSim  # noqa: E402
 from tests.sim.cgi_message import CgiMessageSim  # noqa: E402
@@ -515,14 +516,11 @@ async def measure_setup(ctx: Ctx) -> dict[str, Any]:
             uid = reg.get("unique_id", "")
             if eid.startswith("camera."):
                 cam.camera_entity = eid
-            if eid.startswith("binary_sensor.") and uid.endswith(
-                ("_alarm_motion", "_alarm_io_input_1")
-            ):
-                # param_cgi: motion (pushed); cgi_action: IO input 1 (polled).
-                if cam.dialect == PUSH_DIALECT and uid.endswith("_alarm_motion"):
-                    cam.alarm_entity = eid
-                elif cam.dialect in POLL_DIALECTS and uid.endswith("_alarm_io_input_1"):
-                    cam.alarm_entity = eid
+            # param_cgi: motion (pushed); cgi_action: IO input 1 (polled).
+            pushed = cam.dialect == PUSH_DIALECT and uid.endswith("_alarm_motion")
+            polled = cam.dialect in POLL_DIALECTS and uid.endswith("_alarm_io_input_1")
+            if eid.startswith("binary_sensor.") and (pushed or polled):
+                cam.alarm_entity = eid
     # Ready = every enabled entity of the entry has had a state other than unavailable.
     deadline = time.monotonic() + SETUP_TIMEOUT
     while True:
@@ -737,7 +735,7 @@ async def measure_snapshot(ctx: Ctx) -> dict[str, Any]:
 
 
 async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before the run
     if port_open(554):
         log("WARNING: something listens on 127.0.0.1:554; RTSP lookups will talk to it")
     port = free_port()
@@ -857,7 +855,7 @@ def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
         ]
     out.append(Row("requests/cam/min", "push streams up", "steady.push_streams_up", "",
                    "{:.0f}"))
-    for kind, path, goal, check in (
+    for kind, path, _goal, check in (
         ("push on", "alarm_push.on_ms", "p50<=50 p99<=250", "push"),
         ("push off", "alarm_push.off_ms", "p50<=50 p99<=250", "push"),
         *((f"poll {d} on", f"alarm_poll_{d}.on_ms", f"p99<={poll_goal:.0f}", "poll")
@@ -973,7 +971,7 @@ def _terminate(signum: int, frame: Any) -> None:
 
 
 def ha_version() -> str:
-    from homeassistant.const import __version__  # noqa: PLC0415 - only for the report
+    from homeassistant.const import __version__
 
     return str(__version__)
 

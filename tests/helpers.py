@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -45,8 +47,30 @@ async def setup_entry(
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await settle(hass)
     return entry
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Wait for everything Home Assistant runs, background tasks included, except
+    endless alarm streams (which ``wait_background_tasks=True`` would wait for)."""
+    await hass.async_block_till_done()
+    for _ in range(5):
+        pending = [
+            task for task in hass._background_tasks
+            if not task.done() and "alarm stream" not in task.get_name()
+        ]
+        if not pending:
+            return
+        await asyncio.wait(pending, timeout=30)
+        await hass.async_block_till_done()
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for something that arrives over a real socket (a push, a reconnect)."""
+    async with asyncio.timeout(timeout):
+        while not check():  # noqa: ASYNC110 - the condition lives in HA state
+            await asyncio.sleep(0.01)
 
 
 def entity_id(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 import contextlib
 from datetime import timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cgi_camera.client import PresetOp, PtzMove
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN, EVENT_ALARM
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entities_of, entity_id, setup_entry
+from tests.helpers import entities_of, entity_id, setup_entry, until
 from tests.sim.cgi_action import CgiActionSim
 
 DEVICE_ID = "CBT000114010100010238"
@@ -35,12 +34,6 @@ async def sim() -> AsyncIterator[CgiActionSim]:
         yield camera
     finally:
         await camera.stop()
-
-
-async def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - the condition lives in HA state
-            await asyncio.sleep(0.01)
 
 
 async def _load(hass: HomeAssistant, sim: CgiActionSim, **options: Any) -> MockConfigEntry:
@@ -251,10 +244,10 @@ async def test_io_alarm_polling_events_and_triggers(
     polls = len([r for r in sim.requests if r.query.get("action") == "getIOAlarmIn"])
     sim.io_status = 1
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-    await _until(lambda: hass.states.get(sensor).state == STATE_ON)
+    await until(lambda: hass.states.get(sensor).state == STATE_ON)
     sim.io_status = 0
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=4))
-    await _until(lambda: hass.states.get(sensor).state == STATE_OFF)
+    await until(lambda: hass.states.get(sensor).state == STATE_OFF)
     assert len([r for r in sim.requests if r.query.get("action") == "getIOAlarmIn"]) > polls
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, DEVICE_ID)})
     assert device is not None

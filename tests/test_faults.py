@@ -7,18 +7,17 @@ each dialect's simulator in a real Home Assistant.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import timedelta
 import logging
 import time
-from typing import Any
 
 from aiohttp import web
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 import pytest
@@ -31,99 +30,13 @@ from custom_components.cgi_camera.client import safe_xml
 from custom_components.cgi_camera.client.errors import ProtocolError
 from custom_components.cgi_camera.client.transport import Transport
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
-from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entity_id, setup_entry
+from tests.conftest import PASSWORD
+from tests.dialects import DIALECTS, XML_DIALECTS, Dialect
+from tests.helpers import entity_id, settle, setup_entry, until
 from tests.sim.base import SimServer
-from tests.sim.cgi_action import CgiActionSim
-from tests.sim.cgi_message import CgiMessageSim
-from tests.sim.param_cgi import ParamCgiSim
-from tests.sim.uid_xml import UidXmlSim
 
 OUR_LOGGER = "custom_components.cgi_camera"
 FAST = 0.5  # transport timeout used where a test waits for a timeout
-
-
-# -- the dialect table ------------------------------------------------------------
-
-
-class _KeyedFaults:
-    """Mixin: faults keyed by ``path?action=<name>`` (cgi_action has one path for all).
-
-    ``keyed`` maps such a key to ``(status, body, content_type)``; it is checked
-    before the base class's path-only faults.
-    """
-
-    keyed: dict[str, tuple[int, bytes, str]]
-
-    @web.middleware
-    async def _fault_middleware(
-        self, request: web.Request, handler: Callable[..., Any]
-    ) -> web.StreamResponse:
-        action = request.query.get("action")
-        hit = getattr(self, "keyed", {}).get(f"{request.path}?action={action}")
-        if hit is not None:
-            status, body, content_type = hit
-            return web.Response(status=status, body=body, content_type=content_type)
-        return await super()._fault_middleware(request, handler)  # type: ignore[misc]
-
-
-class _ActionSim(_KeyedFaults, CgiActionSim):
-    pass
-
-
-@dataclass(frozen=True)
-class Dialect:
-    name: str
-    make: Callable[..., SimServer]
-    unique_id: str
-    # Fault key of the endpoint that carries brightness (not motion detection).
-    image_key: str
-    xml: bool
-    # A plausible start of the image endpoint's answer, cut off mid-value.
-    truncated: bytes
-
-    def __str__(self) -> str:
-        return self.name
-
-
-DIALECTS = [
-    Dialect(
-        "uid_xml",
-        lambda pw=PASSWORD: UidXmlSim(variant="000", username=USERNAME, password=pw, ptz=True),
-        "f0:00:00:29:06:9f",
-        "/cgi-bin/image",
-        True,
-        b'<?xml version="1.0" encoding="UTF-8"?>\n<image brightness="1',
-    ),
-    Dialect(
-        # attach=False: alarms are polled, so no endless stream task blocks
-        # hass.async_block_till_done(wait_background_tasks=True).
-        "param_cgi",
-        lambda pw=PASSWORD: ParamCgiSim(variant="ipc", username=USERNAME, password=pw,
-                                        attach=False),
-        "00:12:34:56:78:9a",
-        "/cgi-bin/sensor.cgi",
-        False,
-        b'var brightness="',
-    ),
-    Dialect(
-        "cgi_action",
-        lambda pw=PASSWORD: _ActionSim(username=USERNAME, password=pw),
-        "CBT000114010100010238",
-        "/action/cgi_action?action=getImageAdjustment",
-        False,
-        b'{"code":0,"data":{"brightness":1',
-    ),
-    Dialect(
-        "cgi_message",
-        lambda pw=PASSWORD: CgiMessageSim(username=USERNAME, password=pw, auth="digest"),
-        "52:3e:42:02:bc:20",
-        "/cgi/image_get",
-        True,
-        b'<?xml version="1.0" encoding="UTF-8"?>\n<ImageInfo><Brightness>1',
-    ),
-]
-XML_DIALECTS = [d for d in DIALECTS if d.xml]
 
 
 @pytest.fixture(params=DIALECTS, ids=str)
@@ -156,13 +69,18 @@ def _inject(sim: SimServer, dialect: Dialect, body: bytes, content_type: str,
         sim.garbage(dialect.image_key, body, content_type, status=status)
 
 
+def _heal(sim: SimServer) -> None:
+    sim.clear_faults()
+    sim.keyed = {}  # type: ignore[attr-defined]
+
+
 def _path(dialect: Dialect) -> str:
     return dialect.image_key.split("?", 1)[0]
 
 
 async def _tick(hass: HomeAssistant, seconds: float = 61) -> None:
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await settle(hass)
 
 
 def _state(hass: HomeAssistant, dialect: Dialect, platform: str, key: str) -> str:
@@ -217,9 +135,9 @@ async def test_lost_while_running_and_back(
     motion = _state(hass, dialect, "switch", "motion_detection")
     assert before != STATE_UNAVAILABLE
 
-    await sim.go_offline()
     caplog.clear()
     with caplog.at_level(logging.INFO):
+        await sim.go_offline()
         await _tick(hass)
         assert _state(hass, dialect, "number", "brightness") == STATE_UNAVAILABLE
         assert _state(hass, dialect, "switch", "motion_detection") == STATE_UNAVAILABLE
@@ -276,26 +194,32 @@ async def test_at_most_two_requests_in_flight(
         return_exceptions=True,
     )
     assert sim.count() >= 10, sim.paths()
-    assert sim.max_in_flight <= 2, sim.max_in_flight
+    # A push camera also holds its one alarm subscription open all the time.
+    assert sim.max_in_flight <= 2 + dialect.push, sim.max_in_flight
+    if dialect.push:
+        assert sim.attach_clients == 1  # type: ignore[attr-defined]
     images = [r for r in results[:10] if not isinstance(r, BaseException)]
     assert images, results  # the simulators serve JPEG snapshots
 
 
 # -- 4. garbage on one settings endpoint ---------------------------------------------
 
-GARBAGE = {
+# kind -> (body, content type, HTTP status); body None: the dialect's truncated answer
+GARBAGE: dict[str, tuple[bytes | None, str, int]] = {
     "html_login": (
         b"<!DOCTYPE html><html><head><title>Login</title></head><body>"
         b'<form action="/login.cgi"><input name="password" type="password"></form>'
         b"</body></html>",
         "text/html",
+        200,
     ),
-    "binary": (bytes(range(256)) * 8, "application/octet-stream"),
-    "empty": (b"", "text/plain"),
-    "truncated": (None, "text/plain"),
+    "binary": (bytes(range(256)) * 8, "application/octet-stream", 200),
+    "empty": (b"", "text/plain", 200),
+    "truncated": (None, "text/plain", 200),
+    "http_500": (b"<html><body>500 Internal Server Error</body></html>", "text/html", 500),
+    "http_502": (b"Bad Gateway", "text/plain", 502),
+    "http_404": (b"<html><body>404 Not Found</body></html>", "text/html", 404),
 }
-
-
 
 
 def _hit(sim: SimServer, dialect: Dialect) -> bool:
@@ -319,8 +243,8 @@ async def test_garbage_on_one_endpoint(
     coordinator = entry.runtime_data.coordinator
     motion = _state(hass, dialect, "switch", "motion_detection")
     before = _state(hass, dialect, "number", "brightness")
-    body, content_type = GARBAGE[kind]
-    _inject(sim, dialect, dialect.truncated if body is None else body, content_type)
+    body, content_type, status = GARBAGE[kind]
+    _inject(sim, dialect, dialect.truncated if body is None else body, content_type, status)
     caplog.clear()
     sim.clear_requests()
     await coordinator.async_refresh()
@@ -331,6 +255,10 @@ async def test_garbage_on_one_endpoint(
     assert _state(hass, dialect, "switch", "motion_detection") == motion
     _no_traceback(caplog)
     assert not _ours(caplog, logging.ERROR)
+    # The endpoint heals: its entities come back at the next refresh, no reload.
+    _heal(sim)
+    await coordinator.async_refresh()
+    assert _state(hass, dialect, "number", "brightness") == before
 
 
 # -- 5. hostile bodies ----------------------------------------------------------------
@@ -511,3 +439,99 @@ async def test_password_changed_while_running(
     # Every loop stopped at its first refusal: no login storm, no lockout.
     assert sim.failed_logins <= 2  # type: ignore[attr-defined]
     assert entry.state is ConfigEntryState.LOADED
+
+
+# -- device reboot ---------------------------------------------------------------------
+
+
+async def test_reboot_rereads_state_and_resubscribes(
+    hass: HomeAssistant, sim: SimServer, dialect: Dialect, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await _setup(hass, sim, dialect)
+    data = entry.runtime_data
+    before = _state(hass, dialect, "number", "brightness")
+    connects = getattr(sim, "attach_connects", 0)
+    if dialect.push:
+        await until(lambda: data.alarms is not None and data.alarms.stream_connected)
+    sim.reboot_downtime = 0.5
+    await hass.services.async_call(
+        "button", "press", {"entity_id": entity_id(hass, "button", "reboot", dialect.unique_id)},
+        blocking=True,
+    )
+    assert sim.reboots == 1
+    await until(lambda: not sim.online)
+    # The restart lost a setting; sessions, nonces and streams are gone too.
+    dialect.poke_brightness(sim)
+    await _tick(hass)
+    assert _state(hass, dialect, "number", "brightness") == STATE_UNAVAILABLE
+    await until(lambda: sim.online)
+    await _tick(hass, 122)
+    after = _state(hass, dialect, "number", "brightness")
+    assert after not in (before, STATE_UNAVAILABLE), after
+    assert entry.state is ConfigEntryState.LOADED
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)  # no reauth
+    assert sim.failed_logins == 0  # type: ignore[attr-defined]
+    if dialect.push:
+        alarms = data.alarms
+        assert alarms is not None
+        # The push stream is subscribed again and delivers the next alarm.
+        await until(lambda: alarms.stream_connected and sim.attach_connects > connects,  # type: ignore[attr-defined]
+                    timeout=10)
+        motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
+        sim.raise_alarm(1, 2, 1)  # type: ignore[attr-defined]
+        await until(lambda: hass.states.get(motion).state == "on")
+    _no_traceback(caplog)
+
+
+# -- failing writes and PTZ commands ------------------------------------------------------
+
+
+async def test_failed_write_and_ptz_raise_and_revert(
+    hass: HomeAssistant, sim: SimServer, dialect: Dialect
+) -> None:
+    entry = await _setup(hass, sim, dialect)
+    number = entity_id(hass, "number", "brightness", dialect.unique_id)
+    camera = entity_id(hass, "camera", "camera", dialect.unique_id)
+    before = hass.states.get(number).state
+    sim.fail("*", 500)
+    # PTZ first: a failed write refreshes, which fails too and hides the camera.
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "ptz", {"entity_id": camera, "movement": "left", "duration": 0},
+            blocking=True,
+        )
+    assert err.value.translation_key
+    assert PASSWORD not in str(err.value)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": number, "value": 3}, blocking=True
+        )
+    assert err.value.translation_key == "write_failed"
+    assert PASSWORD not in str(err.value)
+    sim.clear_faults()
+    await entry.runtime_data.coordinator.async_refresh()
+    assert hass.states.get(number).state == before  # the camera's truth again
+
+
+# -- the alarm push stream (the dialects that have one) --------------------------------------
+
+PUSH_DIALECTS = [d for d in DIALECTS if d.push]
+
+
+@pytest.mark.parametrize("dialect", PUSH_DIALECTS, ids=str, indirect=True)
+async def test_keepalive_only_stream_stays_up_without_polling(
+    hass: HomeAssistant, sim: SimServer, dialect: Dialect
+) -> None:
+    """A stream that carries nothing but keep-alives is healthy: no reconnect, no poll."""
+    sim.keepalive_interval = 0.05  # type: ignore[attr-defined]
+    entry = await setup_entry(hass, sim, dialect.name, dialect.unique_id,
+                              options={CONF_RTSP_PORT: 1, "alarm_idle_timeout": 1})
+    alarms = entry.runtime_data.alarms
+    assert alarms is not None
+    await until(lambda: alarms.stream_connected)
+    connects = sim.attach_connects  # type: ignore[attr-defined]
+    polls = sim.count("/cgi-bin/alarm.cgi")
+    await asyncio.sleep(2.5)  # well past the 1 s silence limit
+    assert alarms.stream_connected
+    assert sim.attach_connects == connects  # type: ignore[attr-defined]
+    assert sim.count("/cgi-bin/alarm.cgi") == polls

@@ -20,7 +20,8 @@ import pytest
 
 from custom_components.cgi_camera.const import DOMAIN
 from tests.conftest import PASSWORD, USERNAME
-from tests.sim.uid_xml import UidXmlSim
+from tests.dialects import DIALECTS, Dialect
+from tests.sim.base import SimServer
 
 
 def _self_signed(tmp: Path) -> ssl.SSLContext:
@@ -50,8 +51,10 @@ def _self_signed(tmp: Path) -> ssl.SSLContext:
     return context
 
 
-@pytest.fixture
-async def tls_sim(hass: HomeAssistant, tmp_path: Path) -> AsyncIterator[UidXmlSim]:
+@pytest.fixture(params=DIALECTS, ids=str)
+async def tls_sim(
+    hass: HomeAssistant, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[SimServer]:
     loop = asyncio.get_running_loop()
     test_handler = loop.get_exception_handler()
 
@@ -64,7 +67,9 @@ async def tls_sim(hass: HomeAssistant, tmp_path: Path) -> AsyncIterator[UidXmlSi
             test_handler(loop, context)
 
     loop.set_exception_handler(sim_side)
-    sim = UidXmlSim(username=USERNAME, password=PASSWORD, ssl_context=_self_signed(tmp_path))
+    dialect: Dialect = request.param
+    sim = dialect.make(ssl_context=_self_signed(tmp_path))
+    sim.dialect = dialect  # type: ignore[attr-defined]
     await sim.start()
     try:
         yield sim
@@ -74,7 +79,7 @@ async def tls_sim(hass: HomeAssistant, tmp_path: Path) -> AsyncIterator[UidXmlSi
 
 
 async def test_self_signed_needs_verification_off(
-    hass: HomeAssistant, tls_sim: UidXmlSim
+    hass: HomeAssistant, tls_sim: SimServer
 ) -> None:
     data = {"host": tls_sim.host, "port": tls_sim.port, "username": USERNAME,
             "password": PASSWORD, "ssl": True, "verify_ssl": True}
@@ -83,7 +88,7 @@ async def test_self_signed_needs_verification_off(
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
     assert result["errors"] == {"base": "ssl_error"}
-    assert tls_sim.count() == 0 or tls_sim.count("/cgi-bin/getuid") == 0
+    assert tls_sim.count() == 0  # the handshake failed: no request, no login
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**data, "verify_ssl": False}
     )
@@ -91,4 +96,9 @@ async def test_self_signed_needs_verification_off(
     await hass.async_block_till_done()
     entry = result["result"]
     assert entry.state is config_entries.ConfigEntryState.LOADED
+    assert entry.data["dialect"] == tls_sim.dialect.name  # type: ignore[attr-defined]
     assert entry.runtime_data.camera.transport.https
+    assert tls_sim.failed_logins == 0  # type: ignore[attr-defined]
+    # Everything after the flow goes over TLS too, with verification still off.
+    await entry.runtime_data.coordinator.async_refresh()
+    assert entry.runtime_data.coordinator.last_update_success

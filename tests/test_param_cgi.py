@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,21 +17,11 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cgi_camera.const import DOMAIN, EVENT_ALARM
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entity_id, setup_entry
+from tests.helpers import entity_id, setup_entry, until
 from tests.sim.param_cgi import ParamCgiSim
 
 IPC = "00:12:34:56:78:9a"
 NVR = "00:12:34:00:00:05"
-
-
-async def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait for something the camera pushes (real sockets, real time).
-
-    Polling a condition is the point here: the push arrives over a real socket.
-    """
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - the condition lives in HA state
-            await asyncio.sleep(0.01)
 
 
 async def _ipc(
@@ -47,7 +36,7 @@ async def _ipc(
         await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
     stream = entity_id(hass, "binary_sensor", "alarm_stream", IPC)
-    await _until(lambda: hass.states.get(stream).state == STATE_ON)
+    await until(lambda: hass.states.get(stream).state == STATE_ON)
     return entry
 
 
@@ -170,9 +159,9 @@ async def test_push_alarm_events_and_triggers(hass: HomeAssistant, ipc_sim: Para
     polls = ipc_sim.count("/cgi-bin/alarm.cgi")
 
     ipc_sim.raise_alarm(1, 2, 1)
-    await _until(lambda: hass.states.get(motion).state == STATE_ON)
+    await until(lambda: hass.states.get(motion).state == STATE_ON)
     ipc_sim.clear_alarm(1, 2, 1)
-    await _until(lambda: hass.states.get(motion).state == STATE_OFF)
+    await until(lambda: hass.states.get(motion).state == STATE_OFF)
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, IPC)})
     assert device is not None
     assert [(e.data["kind"], e.data["active"], e.data["device_id"]) for e in events] == [
@@ -183,7 +172,7 @@ async def test_push_alarm_events_and_triggers(hass: HomeAssistant, ipc_sim: Para
 
     # An IO input the device never declared appears as a new entity.
     ipc_sim.raise_alarm(1, 1, 2)
-    await _until(lambda: er.async_get(hass).async_get_entity_id(
+    await until(lambda: er.async_get(hass).async_get_entity_id(
         "binary_sensor", DOMAIN, f"{IPC}_alarm_io_input_2") is not None)
 
     # Device triggers are offered for the camera's alarms.
@@ -209,7 +198,7 @@ async def test_device_trigger_fires_automation(hass: HomeAssistant, ipc_sim: Par
         "action": {"service": "test.record", "data": {"kind": "motion"}},
     }]})
     ipc_sim.raise_alarm(1, 2, 1)
-    await _until(lambda: calls == ["motion"])
+    await until(lambda: calls == ["motion"])
 
 
 async def test_momentary_events_turn_off_by_themselves(
@@ -218,12 +207,12 @@ async def test_momentary_events_turn_off_by_themselves(
     await _ipc(hass, ipc_sim, alarm_auto_off=1)
     ipc_sim.raise_alarm(6, 21, 1, end=False)  # a line crossing: no "ended" record
     key = f"{IPC}_alarm_line_crossing"
-    await _until(lambda: er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, key)
+    await until(lambda: er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, key)
                  is not None)
     line = er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, key)
-    await _until(lambda: hass.states.get(line).state == STATE_ON)
+    await until(lambda: hass.states.get(line).state == STATE_ON)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-    await _until(lambda: hass.states.get(line).state == STATE_OFF)
+    await until(lambda: hass.states.get(line).state == STATE_OFF)
 
 
 async def test_stream_drop_reconnects_and_polls_the_gap(
@@ -234,13 +223,13 @@ async def test_stream_drop_reconnects_and_polls_the_gap(
     motion = entity_id(hass, "binary_sensor", "alarm_motion", IPC)
     connects = ipc_sim.attach_connects
     ipc_sim.drop_streams()
-    await _until(lambda: not alarms.stream_connected)
+    await until(lambda: not alarms.stream_connected)
     assert _state(hass, "binary_sensor", "alarm_stream") == STATE_OFF
     # An alarm raised while the stream was down is still seen (by the poll or the
     # reconnected stream's resync).
     ipc_sim.raise_alarm(1, 2, 1)
-    await _until(lambda: alarms.stream_connected, timeout=10)
-    await _until(lambda: hass.states.get(motion).state == STATE_ON)
+    await until(lambda: alarms.stream_connected, timeout=10)
+    await until(lambda: hass.states.get(motion).state == STATE_ON)
     assert ipc_sim.attach_connects == connects + 1
 
 
@@ -249,9 +238,9 @@ async def test_silent_stream_is_treated_as_dead(hass: HomeAssistant, ipc_sim: Pa
     alarms = entry.runtime_data.alarms
     connects = ipc_sim.attach_connects
     ipc_sim.silence(True)
-    await _until(lambda: not alarms.stream_connected, timeout=5)
+    await until(lambda: not alarms.stream_connected, timeout=5)
     ipc_sim.silence(False)
-    await _until(lambda: alarms.stream_connected and ipc_sim.attach_connects > connects,
+    await until(lambda: alarms.stream_connected and ipc_sim.attach_connects > connects,
                  timeout=10)
 
 
@@ -269,7 +258,7 @@ async def test_split_writes_bursts_and_garbage(hass: HomeAssistant, ipc_sim: Par
             expected.append((index, bool(flag)))
         last[index] = bool(flag)
     ipc_sim.burst(records, parts=7)
-    await _until(lambda: len(events) >= len(expected), timeout=15)
+    await until(lambda: len(events) >= len(expected), timeout=15)
     await asyncio.sleep(0.2)
     # Every change arrived, in order (the IO inputs flip in groups of four).
     changes = [(e.data["index"], e.data["active"]) for e in events]
@@ -282,11 +271,11 @@ async def test_attach_unsupported_falls_back_to_polling(hass: HomeAssistant) -> 
         entry = await setup_entry(hass, sim, "param_cgi", unique_id=IPC,
                                   options={"alarm_interval": 1})
         alarms = entry.runtime_data.alarms
-        await _until(lambda: not alarms.push)
+        await until(lambda: not alarms.push)
         motion = entity_id(hass, "binary_sensor", "alarm_motion", IPC)
         sim.raise_alarm(1, 2, 1)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-        await _until(lambda: hass.states.get(motion).state == STATE_ON)
+        await until(lambda: hass.states.get(motion).state == STATE_ON)
         await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -300,7 +289,7 @@ async def test_password_changed_starts_reauth_without_lockout(
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
         await hass.async_block_till_done(wait_background_tasks=False)
         await asyncio.sleep(0.1)
-    await _until(lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)))
+    await until(lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)))
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == ["reauth"]
     # The stream and the settings poll each tried once, then stopped: no lockout.
@@ -325,12 +314,12 @@ async def test_nvr_channels_are_child_devices(hass: HomeAssistant, nvr_sim: Para
     motion3 = entity_id(hass, "binary_sensor", "alarm_motion_ch3", NVR)
     nvr_sim.raise_alarm(1, 2, 3)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-    await _until(lambda: hass.states.get(motion3).state == STATE_ON)
+    await until(lambda: hass.states.get(motion3).state == STATE_ON)
     # A channel added later appears at the next settings refresh, without a reload.
     nvr_sim.add_channel()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
     await hass.async_block_till_done(wait_background_tasks=True)
-    await _until(lambda: er.async_get(hass).async_get_entity_id(
+    await until(lambda: er.async_get(hass).async_get_entity_id(
         "camera", DOMAIN, f"{NVR}_camera_ch5") is not None)
     assert _state(hass, "camera", "camera_ch5", NVR) != STATE_UNAVAILABLE
 
@@ -356,9 +345,9 @@ async def test_routines_and_recording(hass: HomeAssistant, ipc_sim: ParamCgiSim)
     recording = entity_id(hass, "binary_sensor", "alarm_recording", IPC)
     assert hass.states.get(recording).state == STATE_OFF
     ipc_sim.raise_alarm(5, 10, 1)
-    await _until(lambda: hass.states.get(recording).state == STATE_ON)
+    await until(lambda: hass.states.get(recording).state == STATE_ON)
     ipc_sim.raise_alarm(5, 11, 1)
-    await _until(lambda: hass.states.get(recording).state == STATE_OFF)
+    await until(lambda: hass.states.get(recording).state == STATE_OFF)
 
 
 async def test_nvr_channel_settings(hass: HomeAssistant, nvr_sim: ParamCgiSim) -> None:
@@ -402,12 +391,12 @@ async def test_repair_issue_when_the_stream_keeps_failing(
     ipc_sim.fail("/cgi-bin/alarm.cgi", 503)  # the camera answers, its alarm CGI does not
     ipc_sim.drop_streams()
     registry = ir.async_get(hass)
-    await _until(lambda: registry.async_get_issue(DOMAIN, issue_id) is not None, timeout=10)
+    await until(lambda: registry.async_get_issue(DOMAIN, issue_id) is not None, timeout=10)
     issue = registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None and issue.translation_key == "alarm_stream_failing"
     # Still a push camera that is retrying, not one demoted to polling for good.
     assert entry.runtime_data.alarms.push
     ipc_sim.clear_faults()
-    await _until(lambda: entry.runtime_data.alarms.stream_connected, timeout=10)
+    await until(lambda: entry.runtime_data.alarms.stream_connected, timeout=10)
     await hass.config_entries.async_unload(entry.entry_id)
     assert registry.async_get_issue(DOMAIN, issue_id) is None

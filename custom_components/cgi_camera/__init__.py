@@ -24,9 +24,11 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .alarms import AlarmCoordinator
 from .client import AuthError, CameraError, Credentials, StreamKind, connect
+from .clock_watch import ClockWatch
 from .const import (
     CONF_ALARM_AUTO_OFF,
     CONF_ALARM_IDLE_TIMEOUT,
@@ -85,6 +87,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
             translation_placeholders={"error": str(err)},
         ) from err
 
+    # A clock kept as bare local time is read and set in the zone of this home.
+    camera.time_zone = dt_util.get_default_time_zone()
     options = entry.options
     stream = StreamKind(options.get(CONF_STREAM, DEFAULT_STREAM))
     rtsp_port = options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT)
@@ -138,6 +142,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
         stream=stream,
         stream_urls=stream_urls,
         snapshot_url=options.get(CONF_SNAPSHOT_URL) or None,
+        clock=ClockWatch(hass, entry, camera),
         alarms=alarms,
     )
 
@@ -156,6 +161,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
         config_entry_id=entry.entry_id, **device_info(entry, camera)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.runtime_data.clock.async_start()
     return True
 
 

@@ -210,7 +210,10 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         self.stream_connected = False
         self.update_interval = self._poll_interval
         if not self._stream_lost_logged:
-            _LOGGER.warning(
+            # Info, not a warning: it heals itself with no alarm lost (the gap is
+            # polled), a camera that is gone already has its warning from the
+            # settings refresh, and a stream that keeps failing raises a repair issue.
+            _LOGGER.info(
                 "Alarm stream of %s %s (%s); polling until it is back",
                 self.config_entry.title,
                 "dropped" if was_connected else "unavailable",

@@ -30,6 +30,8 @@ class CgiButtonDescription(ButtonEntityDescription):
     """What pressing does."""
 
     press: Callable[[Camera], Coroutine[Any, Any, None]]
+    # The clock watch looks again at once, so a clock repair issue clears itself.
+    recheck_clock: bool = False
 
 
 def _action(action: Action, **kwargs: Any) -> CgiButtonDescription:
@@ -46,7 +48,7 @@ DESCRIPTIONS: dict[Action, CgiButtonDescription] = {
                 entity_category=EntityCategory.CONFIG),
         _action(Action.TRIGGER_ALARM, entity_registry_enabled_default=False),
         _action(Action.SYNC_TIME, entity_category=EntityCategory.CONFIG,
-                entity_registry_enabled_default=False),
+                entity_registry_enabled_default=False, recheck_clock=True),
         _action(Action.PTZ_STOP),
         _action(Action.STOP_ALARM, entity_registry_enabled_default=False),
         _action(Action.AUTOFOCUS),
@@ -107,3 +109,5 @@ class CgiButton(CgiCameraEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         await self._device_call(self.entity_description.press(self.camera), "action_failed")
+        if self.entity_description.recheck_clock:
+            await self.coordinator.config_entry.runtime_data.clock.async_check()

@@ -11,6 +11,7 @@ from .client import Camera, StreamKind
 
 if TYPE_CHECKING:
     from .alarms import AlarmCoordinator
+    from .clock_watch import ClockWatch
     from .coordinator import SettingsCoordinator
 
 
@@ -23,6 +24,7 @@ class CgiCameraData:
     stream: StreamKind
     stream_urls: dict[int, str | None]  # per channel (1 on a camera), without credentials
     snapshot_url: str | None  # user override, without credentials
+    clock: ClockWatch
     alarms: AlarmCoordinator | None = None  # only for cameras that report alarms
 
 

@@ -59,4 +59,6 @@ async def async_get_config_entry_diagnostics(
             for k, v in data.coordinator.data.items()
         },
         "last_update_success": data.coordinator.last_update_success,
+        "clock_offset_seconds": None if data.clock.offset is None
+        else round(data.clock.offset.total_seconds()),
     }

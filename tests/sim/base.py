@@ -153,6 +153,8 @@ class SimServer:
         self.requests: list[RequestRecord] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.reboots = 0
+        self.reboot_downtime = 0.0  # >0: a reboot takes the server offline that long
 
     # What the test picture says; subclasses set their model name.
     model = "IPCamera"
@@ -288,6 +290,28 @@ class SimServer:
         self._bg_tasks.add(task)
         task.add_done_callback(self._bg_tasks.discard)
         return task
+
+    # ---------------------------------------------------------------- reboot
+
+    def simulate_reboot(self) -> None:
+        """What the dialect's reboot command does, callable from a test.
+
+        The answer to the command goes out first; then :meth:`_forget_on_reboot`
+        drops what a restart loses, and the server is away for ``reboot_downtime``.
+        """
+        self.reboots += 1
+        self.spawn(self._reboot_cycle())
+
+    def _forget_on_reboot(self) -> None:
+        """Drop sessions, streams and other volatile state (subclasses extend)."""
+
+    async def _reboot_cycle(self) -> None:
+        await asyncio.sleep(0.05)  # let the command's answer go out first
+        self._forget_on_reboot()
+        if self.reboot_downtime > 0 and self.online:
+            await self.go_offline()
+            await asyncio.sleep(self.reboot_downtime)
+            await self.go_online()
 
     # ---------------------------------------------------------- request log
 

@@ -32,6 +32,7 @@ import copy
 import hashlib
 import json
 import secrets
+import time
 from typing import Any, Literal
 
 from aiohttp import web
@@ -166,7 +167,7 @@ class CgiActionSim(SimServer):
         self.get_refusals = 0
         self.set_calls: list[tuple[str, dict[str, Any]]] = []
         self.ptz_log: list[dict[str, Any]] = []
-        self.reboots = 0
+        self.clock_offset = 0.0  # seconds the device clock runs ahead
         self.door_opens = 0
         self.time_sets: list[dict[str, Any]] = []
         self.dangerous_calls: list[str] = []
@@ -253,6 +254,9 @@ class CgiActionSim(SimServer):
             if action == "getImageAdjustmentEx":
                 # The seed's answer repeats this key (003 §23.3).
                 items.insert(10, ("led_control_avail", self.groups[group]["led_control_avail"]))
+            if group == "DeviceTime":  # a running clock (the seed's value is an example)
+                items = [(k, int(time.time() + self.clock_offset) if k == "deviceTime" else v)
+                         for k, v in items]
             return items
         if action.startswith("set") and group in self.groups and group not in (
             "SysConfig", "DeviceTime", "PlatformServer"
@@ -303,11 +307,11 @@ class CgiActionSim(SimServer):
             if key in params:
                 self.groups["DeviceTime"][key] = params[key]
         if "CurTime" in params:
-            self.groups["DeviceTime"]["deviceTime"] = params["CurTime"]
+            self.clock_offset = int(params["CurTime"]) - time.time()
         return []
 
     def _restart(self) -> list[tuple[str, Any]]:
-        self.reboots += 1
+        self.simulate_reboot()
         return []
 
     def _open_door(self) -> list[tuple[str, Any]]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import hashlib
 import re
 import secrets
+import ssl
 import time
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -99,8 +100,9 @@ class CgiMessageSim(SimServer):
         mjpeg_frames: int = 3,
         rtsp_port: int = 554,
         port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        super().__init__(port=port)
+        super().__init__(port=port, ssl_context=ssl_context)
         self.username = username
         self.password = password
         self.auth = auth
@@ -127,7 +129,6 @@ class CgiMessageSim(SimServer):
         self.ptz_log: list[dict[str, str]] = []
         self.dangerous_calls: list[str] = []
         self.failed_logins = 0
-        self.reboots = 0
         self.image_resets = 0
         self.time_sets: list[int] = []
         self.auth_log: list[str] = []
@@ -255,6 +256,11 @@ class CgiMessageSim(SimServer):
                 "FocusSpeed": _i(2, "0 ... 2"),
             },
         }
+
+    def _forget_on_reboot(self) -> None:
+        # A restarted server knows none of its nonces: they come back as unknown
+        # (stale=false), the case a client must not take for a wrong password.
+        self._nonces.clear()
 
     def expire_nonces(self) -> None:
         """Every live Digest nonce goes stale (the next request gets stale=true)."""
@@ -418,7 +424,7 @@ class CgiMessageSim(SimServer):
             if group != "SystemInfo" or changes.get("ResetFlag") != "0" or "Aging" in changes:
                 self.dangerous_calls.append(f"{name}?Group={group}")
                 return self._ok(name, [(group, [])])
-            self.reboots += 1
+            self.simulate_reboot()
             return self._ok(name, [(group, [(k, "int", v) for k, v in changes.items()])])
         if area == "record" and group == "RecordDevice":
             self.dangerous_calls.append(f"{name}?Group={group}")  # mount/unmount/format

@@ -69,7 +69,7 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 import re
 import ssl
 from time import monotonic
@@ -708,7 +708,6 @@ class ParamCgiSim(SimServer):
         self.chunked_streams = False  # True: let aiohttp chunk the attach stream
         self.empty_alarm_status: EmptyAlarmStatus = "empty"
         self.alarm_retention = 10.0  # s an ended/momentary record stays in polls
-        self.reboot_downtime = 0.0  # >0: a reboot takes the server offline that long
         self.mjpeg_interval = 1.0
         self.line_ending = "\r\n"
         self.account_locked = False  # -515 for everyone (admin-locked account)
@@ -717,7 +716,6 @@ class ParamCgiSim(SimServer):
         self.failed_logins = 0
         self.consecutive_failures = 0
         self.locked_until: float | None = None
-        self.reboots = 0
         self.snapshots = 0
         self.attach_connects = 0
         self.set_calls: list[tuple[str, dict[str, str]]] = []
@@ -730,6 +728,8 @@ class ParamCgiSim(SimServer):
 
         # --- device state
         self.clock_offset = timedelta()
+        # The zone the owner set on the camera; None: this machine's local time.
+        self.time_zone: tzinfo | None = None
         self.groups = _groups(variant)
         self._settings: dict[tuple[str, int, int | None], dict[str, str]] = {}
         self.unsupported: set[tuple[str, str]] = set()
@@ -821,8 +821,9 @@ class ParamCgiSim(SimServer):
         self.users[self.username] = (new, self.users.get(self.username, ("", "Super admin"))[1])
 
     def device_time(self) -> datetime:
-        """Naive device-local wall clock (host local time + offset set via dateTime)."""
-        return datetime.now().replace(microsecond=0) + self.clock_offset
+        """Naive device-local wall clock (zone's local time + offset set via dateTime)."""
+        now = datetime.now(self.time_zone).replace(microsecond=0, tzinfo=None)
+        return now + self.clock_offset
 
     def add_channel(
         self,
@@ -897,19 +898,9 @@ class ParamCgiSim(SimServer):
         group = self.groups[type_name.lower()]
         self._state(group, camera, self._default_scheme(group, scheme))[key] = value
 
-    def simulate_reboot(self) -> None:
-        """What ``operate.cgi?action=restart`` does, callable from a test."""
-        self.reboots += 1
-        self.spawn(self._reboot_cycle())
-
-    async def _reboot_cycle(self) -> None:
-        await asyncio.sleep(0.05)  # let the OK go out first
+    def _forget_on_reboot(self) -> None:
         self.drop_streams()
         self.alarms.clear()
-        if self.reboot_downtime > 0 and self.online:
-            await self.go_offline()
-            await asyncio.sleep(self.reboot_downtime)
-            await self.go_online()
 
     # ---------------------------------------------------------------- alarms
 

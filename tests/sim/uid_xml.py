@@ -8,7 +8,6 @@ the spec leaves undocumented is marked ``# INVENTED`` or ``# GUESS`` below.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -311,7 +310,6 @@ class UidXmlSim(SimServer):
             False  # snapshot upload=3 fails with "NFS Server not mounted" unless True
         )
         self.relay_get_fails = False  # getRelayStatus answers its 400 non-fault body
-        self.reboot_downtime = 0.0  # >0: reboot takes the server offline that long
         self.onvif_auth = "1"  # "0" makes snapshot.cgi open (seed 000 §3.19 note 1)
         self.rtsp_auth = "1"
 
@@ -320,7 +318,6 @@ class UidXmlSim(SimServer):
         self.logins = 0
         self.failed_logins = 0
         self.uid_errors = 0
-        self.reboots = 0
         self.manual_alarms = 0
         self.snapshots = 0
         self.uploads: list[int] = []
@@ -497,19 +494,9 @@ class UidXmlSim(SimServer):
         """Change the password (existing uids stay valid, like a real device)."""
         self.password = new
 
-    def simulate_reboot(self) -> None:
-        """What /cgi-bin/reboot does, callable from a test."""
-        self.reboots += 1
+    def _forget_on_reboot(self) -> None:
         self.sessions.clear()
         self._boot = time.monotonic()
-        if self.reboot_downtime > 0 and self.online:
-            self.spawn(self._reboot_cycle(self.reboot_downtime))
-
-    async def _reboot_cycle(self, downtime: float) -> None:
-        await asyncio.sleep(0.05)  # let the <reboot>true</reboot> answer go out first
-        await self.go_offline()
-        await asyncio.sleep(downtime)
-        await self.go_online()
 
     def add_recording(
         self,

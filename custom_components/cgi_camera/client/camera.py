@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, tzinfo
 from enum import Enum
 import logging
 from typing import Any, ClassVar, Self
@@ -63,6 +64,9 @@ class Camera(ABC):
         # (settings, alarm poll, alarm stream) would otherwise each spend a failed
         # login, and some devices lock the account after five.
         self.auth_refused: str | None = None
+        # Zone of a clock the device keeps as bare local time (param_cgi): the
+        # owner sets the zone its user lives in; reading and syncing use it.
+        self.time_zone: tzinfo = UTC
         self._snapshots: dict[tuple[StreamKind, str | None, int], asyncio.Future[bytes]] = {}
 
     def _refused(self, why: str) -> AuthError:
@@ -108,6 +112,10 @@ class Camera(ABC):
 
         Must be cheap when there is nothing to do; the default does nothing.
         """
+
+    async def read_clock(self) -> datetime | None:
+        """The device's clock as an aware time, or None where it cannot be read."""
+        return None
 
     # -- settings -------------------------------------------------------------
 

@@ -24,6 +24,7 @@ import base64
 import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 import hashlib
 import json
 import logging
@@ -595,6 +596,15 @@ class CgiActionCamera(Camera):
         body.setdefault("ntp_enable", 0)
         body["CurTime"] = int(time.time())
         await self.call("setTime", body)
+
+    async def read_clock(self) -> datetime | None:
+        if Action.SYNC_TIME not in self.capabilities.actions:
+            return None  # getDeviceTime did not answer at discovery
+        raw: Any = payload(await self.call("getDeviceTime")).get("deviceTime")
+        try:
+            return datetime.fromtimestamp(int(raw), UTC)  # Unix seconds (003 §10.1)
+        except (TypeError, ValueError, OverflowError, OSError) as err:
+            raise ProtocolError(f"unreadable deviceTime {raw!r}") from err
 
     async def _ptz_move(self, move: PtzMove, speed: int) -> None:
         await self.call("setPtzControl", {"channel": 0, "speed_h": speed, "speed_v": speed,

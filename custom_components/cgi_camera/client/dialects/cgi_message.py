@@ -299,6 +299,8 @@ GROUPS: tuple[_Group, ...] = (
                "Protocol")),
 )
 
+_TIME_INFO = next(g for g in GROUPS if g.name == "TimeInfo")
+
 # 004 §3.6.4 PTZCtrlInfo Direction.
 _DIRECTIONS: dict[PtzMove, str] = {
     PtzMove.UP: "1", PtzMove.DOWN: "2", PtzMove.LEFT: "3", PtzMove.RIGHT: "4",
@@ -694,6 +696,13 @@ class CgiMessageCamera(Camera):
             await self._ptz((("AutoScan", "1"),))
         elif action is Action.PTZ_STOP:
             await self.ptz_move(PtzMove.STOP)
+
+    async def read_clock(self) -> datetime | None:
+        raw = lookup((await self._get(_TIME_INFO)).values, "CameraTime")
+        try:
+            return datetime.fromtimestamp(_int(raw or ""), UTC)  # "CameraTime UTC"
+        except (ValueError, OverflowError, OSError) as err:
+            raise ProtocolError(f"unreadable CameraTime {raw!r}") from err
 
     async def _ptz(self, params: Sequence[tuple[str, str]]) -> None:
         await self._call("ptz_set", "PTZCtrlInfo", params, channel=True)

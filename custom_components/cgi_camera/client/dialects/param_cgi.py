@@ -18,12 +18,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 import logging
 from typing import Any
 
 from .. import keyvalue as kv
 from ..camera import Camera, Fingerprint
+from ..clock import wall_clock
 from ..errors import (
     CameraError,
     CommandError,
@@ -670,7 +671,9 @@ class ParamCgiCamera(Camera):
             await self._do("alarm.cgi", (("action", "manual"), ("alarmInID", "1"),
                                          ("alarmFlag", flag), ("AlarmSourceType", "1")))
         elif action is Action.SYNC_TIME:
-            now = datetime.now(UTC)
+            # dateTime is the wall clock the camera prints (001 §2.6.1.7), so it is
+            # set in its owner's zone, not in UTC.
+            now = datetime.now(self.time_zone)
             await self._do("param.cgi", (
                 ("action", "set"), ("type", "dateTime"), ("year", str(now.year)),
                 ("month", str(now.month)), ("day", str(now.day)), ("hour", str(now.hour)),
@@ -685,6 +688,14 @@ class ParamCgiCamera(Camera):
             await self._do("ptz.cgi", (("cameraID", "1"), ("action", "goHome")))
         elif action is Action.AUTOFOCUS:
             await self._do("ptz.cgi", (("cameraID", "1"), ("action", "runAutoFocus")))
+
+    async def read_clock(self) -> datetime | None:
+        values = kv.first(await self._get("param.cgi", (("action", "get"),
+                                                        ("type", "dateTime"))))
+        local = wall_clock(" ".join(
+            values.get(name, "") for name in ("year", "month", "day", "hour", "minute",
+                                              "second")))
+        return local.replace(tzinfo=self.time_zone)
 
     async def _ptz_move(self, move: PtzMove, speed: int) -> None:
         if move in _MOVES:

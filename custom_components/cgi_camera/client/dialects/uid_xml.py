@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 from ..camera import Camera, Fingerprint
+from ..clock import wall_clock
 from ..errors import AuthError, CommandError, NotSupported, ProtocolError
 from ..models import (
     Action,
@@ -492,6 +493,15 @@ class UidXmlCamera(Camera):
             if fld.key is K.BOOT_TIME:
                 value = self._boot_time(value)
             state[fld.key] = value
+
+    async def read_clock(self) -> datetime | None:
+        if Action.SYNC_TIME not in self.capabilities.actions:
+            return None  # no /cgi-bin/time on this firmware
+        values = attrs(await self._call("/cgi-bin/time"))
+        # The zone may have changed since discovery: both come from the same answer.
+        self._utc_offset = _tz_offset(values)
+        local = wall_clock(values.get("current_time", ""))
+        return (local - self._utc_offset).replace(tzinfo=UTC)
 
     def _boot_time(self, uptime: timedelta) -> datetime:
         boot = (datetime.now(UTC) - uptime).replace(microsecond=0)
