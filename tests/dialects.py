@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-import ssl
 from typing import Any
 
 from aiohttp import web
 
 from tests.conftest import PASSWORD, USERNAME
-from tests.sim.base import SimServer
+from tests.sim.base import Fault, SimServer
 from tests.sim.cgi_action import CgiActionSim
 from tests.sim.cgi_message import CgiMessageSim
 from tests.sim.param_cgi import ParamCgiSim
@@ -25,11 +24,11 @@ from tests.sim.uid_xml import UidXmlSim
 class _KeyedFaults:
     """Mixin: faults keyed by ``path?action=<name>`` (cgi_action has one path for all).
 
-    ``keyed`` maps such a key to ``(status, body, content_type)``; it is checked
-    before the base class's path-only faults.
+    ``keyed`` maps such a key to ``(status, body, content_type)``, or to a huge-body
+    :class:`Fault`; it is checked before the base class's path-only faults.
     """
 
-    keyed: dict[str, tuple[int, bytes, str]]
+    keyed: dict[str, tuple[int, bytes, str] | Fault]
 
     @web.middleware
     async def _fault_middleware(
@@ -37,6 +36,8 @@ class _KeyedFaults:
     ) -> web.StreamResponse:
         action = request.query.get("action")
         hit = getattr(self, "keyed", {}).get(f"{request.path}?action={action}")
+        if isinstance(hit, Fault):
+            return await self._stream_huge(request, hit)  # type: ignore[attr-defined]
         if hit is not None:
             status, body, content_type = hit
             return web.Response(status=status, body=body, content_type=content_type)
@@ -50,7 +51,7 @@ class ActionSim(_KeyedFaults, CgiActionSim):
 @dataclass(frozen=True)
 class Dialect:
     name: str
-    # make(password=..., ssl_context=...) -> an unstarted simulator
+    # make(password, **simulator keywords) -> an unstarted simulator
     make: Callable[..., SimServer]
     unique_id: str
     # Fault key of the endpoint that carries brightness (not motion detection).
@@ -64,30 +65,28 @@ class Dialect:
     skew_clock: Callable[[Any, timedelta], None]
     # The fault key of the endpoint the clock is read from.
     clock_key: str
+    rtsp_path: str  # the main stream's path, as the simulated RTSP server serves it
     push: bool = False  # an alarm stream the tests can drop and raise alarms on
 
     def __str__(self) -> str:
         return self.name
 
 
-def _uid_xml(password: str = PASSWORD, ssl_context: ssl.SSLContext | None = None) -> SimServer:
-    return UidXmlSim(variant="000", username=USERNAME, password=password, ptz=True,
-                     ssl_context=ssl_context)
+# Each takes the password first, then simulator keywords (ssl_context, rtsp_port...).
+def _uid_xml(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+    return UidXmlSim(variant="000", username=USERNAME, password=password, ptz=True, **kwargs)
 
 
-def _param_cgi(password: str = PASSWORD, ssl_context: ssl.SSLContext | None = None) -> SimServer:
-    return ParamCgiSim(variant="ipc", username=USERNAME, password=password,
-                       ssl_context=ssl_context)
+def _param_cgi(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+    return ParamCgiSim(variant="ipc", username=USERNAME, password=password, **kwargs)
 
 
-def _cgi_action(password: str = PASSWORD, ssl_context: ssl.SSLContext | None = None) -> SimServer:
-    return ActionSim(username=USERNAME, password=password, ssl_context=ssl_context)
+def _cgi_action(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+    return ActionSim(username=USERNAME, password=password, **kwargs)
 
 
-def _cgi_message(password: str = PASSWORD,
-                 ssl_context: ssl.SSLContext | None = None) -> SimServer:
-    return CgiMessageSim(username=USERNAME, password=password, auth="digest",
-                         ssl_context=ssl_context)
+def _cgi_message(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+    return CgiMessageSim(username=USERNAME, password=password, auth="digest", **kwargs)
 
 
 def _set_image_brightness(sim: Any, value: str) -> None:
@@ -101,6 +100,7 @@ DIALECTS = [
         poke_brightness=lambda sim: _set_image_brightness(sim, "200"),
         skew_clock=lambda sim, by: setattr(sim, "clock_offset", by),
         clock_key="/cgi-bin/time",
+        rtsp_path="/stream0",
     ),
     Dialect(
         "param_cgi", _param_cgi, "00:12:34:56:78:9a", "/cgi-bin/sensor.cgi", False,
@@ -108,6 +108,7 @@ DIALECTS = [
         poke_brightness=lambda sim: sim.set_setting("imaging", "brightness", "77"),
         skew_clock=lambda sim, by: setattr(sim, "clock_offset", by),
         clock_key="/cgi-bin/param.cgi",
+        rtsp_path="/snl/live/1/1",
         push=True,
     ),
     Dialect(
@@ -117,6 +118,7 @@ DIALECTS = [
         poke_brightness=lambda sim: sim.groups["ImageAdjustment"].update(brightness=200),
         skew_clock=lambda sim, by: setattr(sim, "clock_offset", by.total_seconds()),
         clock_key="/action/cgi_action?action=getDeviceTime",
+        rtsp_path="/stream_0",
     ),
     Dialect(
         "cgi_message", _cgi_message, "52:3e:42:02:bc:20", "/cgi/image_get", True,
@@ -125,6 +127,7 @@ DIALECTS = [
             sim.groups[("image", "ImageInfo")]["Brightness"], "value", "200"),
         skew_clock=lambda sim, by: setattr(sim, "clock_offset", by.total_seconds()),
         clock_key="/cgi/sys_get",
+        rtsp_path="/1/h264major",
     ),
 ]
 XML_DIALECTS = [d for d in DIALECTS if d.xml]

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from http import HTTPStatus
 import logging
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -18,9 +19,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.cgi_camera.clock_watch import CHECK_INTERVAL, describe
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
 from custom_components.cgi_camera.diagnostics import async_get_config_entry_diagnostics
+from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, Dialect
 from tests.helpers import entity_id, settle, setup_entry
 from tests.sim.base import SimServer
+from tests.sim.uid_xml import UidXmlSim
 
 
 @pytest.fixture(params=DIALECTS, ids=str)
@@ -134,3 +137,59 @@ async def test_unreadable_clock_stays_quiet(
     assert _issue(hass, entry) is None  # nothing known, nothing claimed
     assert not [r for r in caplog.records
                 if r.name.endswith("clock_watch") and r.levelno >= logging.WARNING]
+
+
+async def _fix(client: Any, issue_id: str) -> dict[str, Any]:
+    resp = await client.post("/api/repairs/issues/fix",
+                             json={"handler": DOMAIN, "issue_id": issue_id})
+    flow: dict[str, Any] = await resp.json()
+    if flow["type"] == "abort":
+        return flow
+    resp = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert resp.status == HTTPStatus.OK
+    result: dict[str, Any] = await resp.json()
+    return result
+
+
+@pytest.mark.parametrize("dialect", DIALECTS[:1], ids=str, indirect=True)
+async def test_fix_that_does_not_take_keeps_the_issue(
+    hass: HomeAssistant, sim: SimServer, dialect: Dialect, hass_client: ClientSessionGenerator
+) -> None:
+    dialect.skew_clock(sim, timedelta(hours=-5))
+    assert await async_setup_component(hass, "repairs", {})
+    entry = await _setup(hass, sim, dialect)
+    issue = _issue(hass, entry)
+    assert issue is not None
+    client = await hass_client()
+
+    sim.fail("/cgi-bin/time", 500)  # the camera refuses the time
+    result = await _fix(client, issue.issue_id)
+    assert (result["type"], result["reason"]) == ("abort", "sync_failed")
+    assert _issue(hass, entry) is not None
+    sim.clear_faults()
+
+    sim.clock_stuck = True  # type: ignore[attr-defined]  # says OK, keeps its time
+    result = await _fix(client, issue.issue_id)
+    assert (result["type"], result["reason"]) == ("abort", "sync_ignored")
+    assert _issue(hass, entry) is not None
+
+    await hass.config_entries.async_unload(entry.entry_id)
+    result = await _fix(client, issue.issue_id)
+    assert (result["type"], result["reason"]) == ("abort", "not_loaded")
+
+
+async def test_firmware_without_a_clock_is_not_checked(hass: HomeAssistant) -> None:
+    from custom_components.cgi_camera.client.clock import wall_clock
+    from custom_components.cgi_camera.client.errors import ProtocolError
+
+    async with UidXmlSim(username=USERNAME, password=PASSWORD) as sim:
+        sim.fail("/cgi-bin/time", 404)
+        entry = await setup_entry(hass, sim, "uid_xml", options={CONF_RTSP_PORT: 1})
+        assert await entry.runtime_data.camera.read_clock() is None
+        await entry.runtime_data.clock.async_check()
+        assert entry.runtime_data.clock.offset is None
+    assert wall_clock("2020-1-16-12-12-43").day == 16
+    with pytest.raises(ProtocolError):
+        wall_clock("2020-13-40 25:00:00")
+    with pytest.raises(ProtocolError):
+        wall_clock("yesterday")

@@ -33,7 +33,7 @@ from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
 from tests.conftest import PASSWORD
 from tests.dialects import DIALECTS, XML_DIALECTS, Dialect
 from tests.helpers import entity_id, settle, setup_entry, until
-from tests.sim.base import SimServer
+from tests.sim.base import Fault, SimServer
 
 OUR_LOGGER = "custom_components.cgi_camera"
 FAST = 0.5  # transport timeout used where a test waits for a timeout
@@ -310,12 +310,13 @@ async def test_huge_chunked_body_is_capped(hass: HomeAssistant) -> None:
 async def test_huge_body_during_refresh_hides_only_its_group(
     hass: HomeAssistant, sim: SimServer, dialect: Dialect, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if "?action=" in dialect.image_key:
-        pytest.skip("cgi_action reads every group from one path; covered by the client test")
     entry = await _setup(hass, sim, dialect)
     coordinator = entry.runtime_data.coordinator
     motion = _state(hass, dialect, "switch", "motion_detection")
-    sim.huge(dialect.image_key, HUGE)
+    if "?action=" in dialect.image_key:  # cgi_action: one path, the action picks the group
+        sim.keyed = {dialect.image_key: Fault("huge", size=HUGE)}  # type: ignore[attr-defined]
+    else:
+        sim.huge(dialect.image_key, HUGE)
     sim.clear_requests()
     started = time.monotonic()
     await coordinator.async_refresh()
@@ -535,3 +536,38 @@ async def test_keepalive_only_stream_stays_up_without_polling(
     assert alarms.stream_connected
     assert sim.attach_connects == connects  # type: ignore[attr-defined]
     assert sim.count("/cgi-bin/alarm.cgi") == polls
+
+
+ENDLESS_PARTS = {
+    # A part that never ends: lines keep coming, no boundary, no declared length.
+    "many_lines": b"--" + b"%s" + b"\r\nContent-Type: text/plain\r\n\r\n" + b"junk=1\r\n" * 20000,
+    # One line that never ends.
+    "one_line": b"--" + b"%s" + b"\r\nContent-Type: text/plain\r\n\r\n" + b"x" * (1 << 20),
+    # A part that declares an absurd size.
+    "declared_huge": b"--" + b"%s" + b"\r\nContent-Type: text/plain\r\nContent-Length: 999999999"
+    b"\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("kind", list(ENDLESS_PARTS))
+@pytest.mark.parametrize("dialect", PUSH_DIALECTS, ids=str, indirect=True)
+async def test_endless_part_is_cut_and_the_stream_comes_back(
+    hass: HomeAssistant, sim: SimServer, dialect: Dialect, kind: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.sim.param_cgi import BOUNDARY
+
+    entry = await _setup(hass, sim, dialect)
+    alarms = entry.runtime_data.alarms
+    assert alarms is not None
+    await until(lambda: alarms.stream_connected)
+    connects = sim.attach_connects  # type: ignore[attr-defined]
+    sim.garbage_part(ENDLESS_PARTS[kind].replace(b"%s", BOUNDARY.encode(), 1),  # type: ignore[attr-defined]
+                     raw=True)
+    # The client gives up on the part (bounded memory) and subscribes again.
+    await until(lambda: sim.attach_connects > connects, timeout=10)  # type: ignore[attr-defined]
+    await until(lambda: alarms.stream_connected, timeout=10)
+    motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
+    sim.raise_alarm(1, 2, 1)  # type: ignore[attr-defined]
+    await until(lambda: hass.states.get(motion).state == "on")
+    _no_traceback(caplog)

@@ -330,6 +330,7 @@ class UidXmlSim(SimServer):
         # --- device state (attribute order = response attribute order)
         self._boot = time.monotonic()
         self.clock_offset = timedelta()
+        self.clock_stuck = False  # True: time sets answer OK but change nothing
         self.network: dict[str, str] = {
             "dhcp": "0",
             "ipaddr": host,
@@ -897,7 +898,8 @@ class UidXmlSim(SimServer):
             now_local = datetime.now(UTC).replace(tzinfo=None) + _tz_offset(
                 staged["timezone"]
             )
-            self.clock_offset = target - now_local
+            if not self.clock_stuck:
+                self.clock_offset = target - now_local
             ctx.changes.update({k: ctx.params[k] for k in manual_fields})
         self.update_period = staged.pop("update_period")
         self.time_cfg.update(staged)
