@@ -1,11 +1,12 @@
 """Secrets never leak, and nothing dangerous is exposed, in every dialect.
 
-Uses the dialect table of :mod:`tests.test_faults`.
+Uses the dialect table of :mod:`tests.dialects` and the fixtures of :mod:`tests.test_faults`.
 """
 
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 import hashlib
 import json
 import logging
@@ -16,16 +17,17 @@ from homeassistant.components.camera import async_get_image
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 
 from custom_components.cgi_camera.client.transport import SECRET_PARAMS
 from custom_components.cgi_camera.const import DOMAIN
 from custom_components.cgi_camera.diagnostics import async_get_config_entry_diagnostics
 from tests.conftest import PASSWORD, USERNAME
+from tests.dialects import Dialect
 from tests.helpers import entities_of, entity_id
 from tests.sim.base import SimServer
-from tests.test_faults import Dialect, _setup, dialect, sim  # noqa: F401 - fixtures
+from tests.test_faults import _setup, dialect, sim  # noqa: F401 - fixtures
 
 # A URL that carries a user info part, unless it is the redacted "***:***@".
 CREDENTIAL_URL = re.compile(r"://(?!\*\*\*:\*\*\*@)[^\s/@\"']+:[^\s/@\"']*@")
@@ -71,6 +73,7 @@ async def test_secrets_never_leak(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    dialect.skew_clock(sim, timedelta(hours=1))  # so a repair issue exists to inspect
     entry = await _setup(hass, sim, dialect)
     # Every entity, including those disabled by default, so their attributes show.
     registry = er.async_get(hass)
@@ -113,6 +116,12 @@ async def test_secrets_never_leak(
         texts[f"error {number}"] = " ".join(
             [str(err), repr(err), json.dumps(err.translation_placeholders or {}, default=str),
              repr(err.__cause__)]
+        )
+    issues = [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
+    assert issues, "no repair issue was raised"
+    for issue in issues:
+        texts[f"issue {issue.issue_id}"] = json.dumps(
+            [issue.issue_id, issue.translation_placeholders, issue.data], default=str
         )
     texts["log after errors"] = caplog.text
     texts["diagnostics offline"] = json.dumps(

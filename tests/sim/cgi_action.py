@@ -28,6 +28,7 @@ Records: ``failed_logins``, ``set_calls`` [(action, json)], ``ptz_log``, ``reboo
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 import copy
 import hashlib
 import json
@@ -176,7 +177,7 @@ class CgiActionSim(SimServer):
     # ================================================================ routing
 
     def setup_routes(self, app: web.Application) -> None:
-        app.on_response_prepare.append(self._strip_headers)
+        app.on_response_prepare.append(self._strip_headers)  # type: ignore[arg-type]  # aiohttp's Signal typing
         app.router.add_get("/action/cgi_action", self._get)
         app.router.add_get("/action/cgi_images", self._images)
         app.router.add_route("*", "/action/telnet", self._telnet)
@@ -262,7 +263,7 @@ class CgiActionSim(SimServer):
             "SysConfig", "DeviceTime", "PlatformServer"
         ):
             return self._set(action, group, params)
-        handlers = {
+        handlers: dict[str, Callable[[], list[tuple[str, Any]] | None]] = {
             "getStorageInfo": lambda: [("devs", copy.deepcopy(self.storage))],
             "getWifiStatus": lambda: list(self.wifi.items()),
             "getIOAlarmIn": lambda: [("status", self.io_status)],

@@ -24,6 +24,7 @@ operations, user_*, rs485_*, serial/network writes), ``failed_logins``, ``reboot
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 import hashlib
 import re
@@ -435,8 +436,8 @@ class CgiMessageSim(SimServer):
         if (area, group) == ("camera", "ResetInfo"):
             self.image_resets += 1
             fresh = self._defaults()
-            for key in (("camera", "BasicInfo"), ("camera", "ExposureInfo")):
-                self.groups[key] = fresh[key]
+            for pair in (("camera", "BasicInfo"), ("camera", "ExposureInfo")):
+                self.groups[pair] = fresh[pair]
             return self._ok(name, [(group, [])])
         params = self._params(area, group)
         if (area, group) == ("sys", "TimeInfo"):
@@ -468,7 +469,7 @@ class CgiMessageSim(SimServer):
     # ------------------------------------------------------------- rendering
 
     def _ok(
-        self, name: str, blocks: list[tuple[str, list[tuple[str, str, str]]]]
+        self, name: str, blocks: Sequence[tuple[str, Sequence[tuple[str, str, str]]]]
     ) -> web.Response:
         if self.fmt == "plain":
             lines = ["Successfully", *(v for _g, vals in blocks for _n, _k, v in vals)]

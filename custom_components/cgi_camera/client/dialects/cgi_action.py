@@ -40,6 +40,7 @@ from ..errors import (
     ProtocolError,
     UnsupportedDevice,
 )
+from ..fields import SettingField
 from ..models import (
     Action,
     AlarmKind,
@@ -48,7 +49,6 @@ from ..models import (
     PresetOp,
     PtzCapabilities,
     PtzMove,
-    Setting,
     SettingKey,
     SettingKind,
     State,
@@ -167,7 +167,7 @@ def payload(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Field:
+class _Field(SettingField):
     """One setting inside a get/set action pair."""
 
     key: SettingKey
@@ -196,26 +196,13 @@ class _Field:
         if self.kind is SettingKind.BOOL:
             return 1 if value else 0
         if self.options is not None:
-            for wire, option in self.options.items():
-                if option == value:
-                    return wire
-            raise CommandError(f"{value!r} is not an option of {self.key}")
+            return int(self.wire_option(value))
         number = round(float(value))
         if (self.minimum is not None and number < self.minimum) or (
             self.maximum is not None and number > self.maximum
         ):
             raise CommandError(f"{value!r} is outside the range of {self.key}")
         return number
-
-    def setting(self) -> Setting:
-        return Setting(
-            key=self.key,
-            kind=self.kind,
-            minimum=self.minimum,
-            maximum=self.maximum,
-            options=tuple(self.options.values()) if self.options else (),
-            unit=self.unit,
-        )
 
 
 @dataclass(frozen=True, slots=True)

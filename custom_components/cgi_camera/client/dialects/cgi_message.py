@@ -32,6 +32,7 @@ from typing import Any
 
 from ..camera import Camera, Fingerprint
 from ..errors import AuthError, CommandError, NotSupported, ProtocolError, UnsupportedDevice
+from ..fields import SettingField
 from ..models import (
     Action,
     DeviceInfo,
@@ -128,7 +129,7 @@ class Range:
 
 
 @dataclass(frozen=True, slots=True)
-class _Field:
+class _Field(SettingField):
     """One setting inside a group."""
 
     key: SettingKey
@@ -157,13 +158,10 @@ class _Field:
         if self.kind is SettingKind.BOOL:
             return "1" if value else "0"
         if self.kind is SettingKind.ENUM and self.options is not None:
-            for wire, option in self.options.items():
-                if option == value:
-                    return wire
-            raise CommandError(f"{value!r} is not an option of {self.key}")
+            return str(self.wire_option(value))
         return str(round(float(value)))
 
-    def setting(self, found: Range | None) -> Setting | None:
+    def reported_setting(self, found: Range | None) -> Setting | None:
         """The setting as this device reports it; None when it is read-only here."""
         if found is not None and found.read_only and self.writable:
             return None  # the device says get-only: no control for it
@@ -545,7 +543,7 @@ class CgiMessageCamera(Camera):
             found = lookup(ranges, fld.param) if ranges is not None else None
             if ranges is not None and found is None and fld.writable:
                 continue  # the query omits it: "not supported" (004 §2.3.1.2 remark 2)
-            setting = fld.setting(found)
+            setting = fld.reported_setting(found)
             if setting is None:
                 continue
             self._fields[fld.key] = (group, fld)

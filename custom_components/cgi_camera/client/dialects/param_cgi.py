@@ -32,6 +32,7 @@ from ..errors import (
     ProtocolError,
     Timeout,
 )
+from ..fields import SettingField
 from ..models import (
     Action,
     AlarmEvent,
@@ -69,7 +70,7 @@ Codec = Callable[[str], Any]
 
 
 @dataclass(frozen=True, slots=True)
-class _Field:
+class _Field(SettingField):
     """One setting inside a getter/setter pair."""
 
     key: SettingKey
@@ -100,21 +101,8 @@ class _Field:
         if self.kind is SettingKind.BOOL:
             return "1" if value else "0"
         if self.options is not None:
-            for wire, option in self.options.items():
-                if option == value:
-                    return wire
-            raise CommandError(f"{value!r} is not an option of {self.key}")
+            return str(self.wire_option(value))
         return str(round(float(value)))
-
-    def setting(self, minimum: float | None = None, maximum: float | None = None) -> Setting:
-        return Setting(
-            key=self.key,
-            kind=self.kind,
-            minimum=self.minimum if minimum is None else minimum,
-            maximum=self.maximum if maximum is None else maximum,
-            options=tuple(self.options.values()) if self.options else (),
-            unit=self.unit,
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from typing import Any
 from ..camera import Camera, Fingerprint
 from ..clock import wall_clock
 from ..errors import AuthError, CommandError, NotSupported, ProtocolError
+from ..fields import SettingField
 from ..models import (
     Action,
     DeviceInfo,
@@ -76,7 +77,7 @@ def _uptime(raw: str) -> timedelta:
 
 
 @dataclass(frozen=True, slots=True)
-class _Field:
+class _Field(SettingField):
     """One setting inside an endpoint group."""
 
     key: SettingKey
@@ -104,23 +105,10 @@ class _Field:
         if self.kind is SettingKind.BOOL:
             return "1" if value else "0"
         if self.kind is SettingKind.ENUM and self.options is not None:
-            for wire, option in self.options.items():
-                if option == value:
-                    return wire
-            raise CommandError(f"{value!r} is not an option of {self.key}")
+            return str(self.wire_option(value))
         if self.kind is SettingKind.NUMBER:
             return str(round(float(value)))
         return str(value)
-
-    def setting(self) -> Setting:
-        return Setting(
-            key=self.key,
-            kind=self.kind,
-            minimum=self.minimum,
-            maximum=self.maximum,
-            options=tuple(self.options.values()) if self.options else (),
-            unit=self.unit,
-        )
 
 
 def _root_attrs(root: Element) -> dict[str, str]:
