@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 import logging
 
@@ -19,7 +18,6 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
-    issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
@@ -34,14 +32,11 @@ from .const import (
     CONF_ALARM_IDLE_TIMEOUT,
     CONF_ALARM_INTERVAL,
     CONF_DIALECT,
-    CONF_RTSP_PORT,
-    CONF_RTSP_URL,
     CONF_SNAPSHOT_URL,
     CONF_STREAM,
     DEFAULT_ALARM_AUTO_OFF,
     DEFAULT_ALARM_IDLE_TIMEOUT,
     DEFAULT_ALARM_INTERVAL,
-    DEFAULT_RTSP_PORT,
     DEFAULT_STREAM,
     DOMAIN,
     HOUSEKEEPING_INTERVAL,
@@ -51,6 +46,7 @@ from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry, CgiCameraData
 from .entity import device_info
 from .services import async_setup_services
+from .stream_finder import StreamFinder, async_find_streams, async_update_override_issue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -91,33 +87,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     camera.time_zone = dt_util.get_default_time_zone()
     options = entry.options
     stream = StreamKind(options.get(CONF_STREAM, DEFAULT_STREAM))
-    rtsp_port = options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT)
-    channels = sorted(camera.capabilities.channels) or [1]
-    found = await asyncio.gather(
-        *(
-            # The URL override is for a single camera; recorder channels are asked.
-            camera.find_stream(stream, rtsp_port, options.get(CONF_RTSP_URL)
-                               if not camera.capabilities.channels else None, channel)
-            for channel in channels
-        )
+    stream_urls = await async_find_streams(
+        camera, entry, stream, sorted(camera.capabilities.channels) or [1]
     )
-    stream_urls = dict(zip(channels, found, strict=True))
-    if not any(found):
-        _LOGGER.info("No RTSP stream found for %s; showing snapshots only", entry.title)
-    # A URL the user typed that stopped answering needs the user: say so once.
-    issue_id = f"rtsp_override_{entry.entry_id}"
-    if options.get(CONF_RTSP_URL) and not any(found):
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="rtsp_override_failing",
-            translation_placeholders={"name": entry.title},
-        )
-    else:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    if not any(stream_urls.values()):
+        _LOGGER.info("No RTSP stream found for %s yet; showing snapshots", entry.title)
+    async_update_override_issue(hass, entry, stream_urls)
 
     coordinator = SettingsCoordinator(hass, entry, camera)
     # Discovery has just read every setting: no second round trip for the first data.
@@ -143,6 +118,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
         stream_urls=stream_urls,
         snapshot_url=options.get(CONF_SNAPSHOT_URL) or None,
         clock=ClockWatch(hass, entry, camera),
+        stream_finder=StreamFinder(hass, entry),
         alarms=alarms,
     )
 
@@ -162,6 +138,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.runtime_data.clock.async_start()
+    entry.runtime_data.stream_finder.async_schedule()
+    entry.async_on_unload(entry.runtime_data.stream_finder.async_stop)
     return True
 
 

@@ -15,15 +15,17 @@ from homeassistant.components.ffmpeg import async_get_image as ffmpeg_image
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_stream
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from yarl import URL
 
 from .client import CameraError, NotSupported, PresetOp, PtzMove
-from .const import CONF_RTSP_PORT, DEFAULT_RTSP_PORT, DOMAIN
+from .const import DOMAIN
 from .data import CgiCameraConfigEntry
 from .entity import CgiCameraEntity, device_info
 from .services import async_register_platform_services
+from .stream_finder import async_find_streams, signal_streams_found
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,12 +43,9 @@ async def async_setup_entry(
     async_add_entities(CgiCamera(entry, channel) for channel in sorted(known))
 
     async def _add(channels: list[int]) -> None:
-        port = entry.options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT)
-        urls = await asyncio.gather(
-            *(camera.find_stream(data.stream, port, None, channel) for channel in channels)
-        )
-        data.stream_urls.update(zip(channels, urls, strict=True))
+        data.stream_urls.update(await async_find_streams(camera, entry, data.stream, channels))
         async_add_entities(CgiCamera(entry, channel) for channel in channels)
+        data.stream_finder.async_schedule()
 
     @callback
     def _new_channels() -> None:
@@ -72,11 +71,26 @@ class CgiCamera(CgiCameraEntity, Camera):
         Camera.__init__(self)
         self._attr_device_info = device_info(entry, data.camera, channel)
         self._data = data
+        self._entry = entry
         self.channel = channel
         self._snapshot_failed = False
         self._native_snapshot = True
-        if data.stream_urls.get(channel):
+        self._update_features()
+
+    def _update_features(self) -> None:
+        if self._data.stream_urls.get(self.channel):
             self._attr_supported_features = CameraEntityFeature.STREAM
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+
+        @callback
+        def _streams_found() -> None:
+            self._update_features()
+            self.async_write_ha_state()
+
+        self.async_on_remove(async_dispatcher_connect(
+            self.hass, signal_streams_found(self._entry), _streams_found))
 
     @property
     def extra_state_attributes(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .alarms import AlarmCoordinator
     from .clock_watch import ClockWatch
     from .coordinator import SettingsCoordinator
+    from .stream_finder import StreamFinder
 
 
 @dataclass(slots=True)
@@ -25,6 +26,7 @@ class CgiCameraData:
     stream_urls: dict[int, str | None]  # per channel (1 on a camera), without credentials
     snapshot_url: str | None  # user override, without credentials
     clock: ClockWatch
+    stream_finder: StreamFinder
     alarms: AlarmCoordinator | None = None  # only for cameras that report alarms
 
 

@@ -67,6 +67,7 @@ class Camera(ABC):
         # Zone of a clock the device keeps as bare local time (param_cgi): the
         # owner sets the zone its user lives in; reading and syncing use it.
         self.time_zone: tzinfo = UTC
+        self._rtsp_refusal_logged = False
         self._snapshots: dict[tuple[StreamKind, str | None, int], asyncio.Future[bytes]] = {}
 
     def _refused(self, why: str) -> AuthError:
@@ -277,7 +278,10 @@ class Camera(ABC):
                 if await rtsp.describe(url, self.credentials.username, self.credentials.password):
                     return url
             except AuthError:
-                _LOGGER.warning("The RTSP server of %s refused the credentials", self)
+                # Stream lookups are retried while none is found: say it once.
+                log = _LOGGER.debug if self._rtsp_refusal_logged else _LOGGER.warning
+                log("The RTSP server of %s refused the credentials", self)
+                self._rtsp_refusal_logged = True
                 return None
             except CameraError as err:
                 _LOGGER.debug("RTSP candidate of %s failed: %s", self, err)

@@ -1,0 +1,116 @@
+"""Finds the RTSP stream of each channel, and looks again while one is missing.
+
+After a power cut the web server of these cameras often answers well before
+their RTSP server does; without another look the camera would stay on
+snapshots until the entry is reloaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import datetime
+import logging
+from typing import TYPE_CHECKING
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
+
+from .client import Camera, StreamKind
+from .const import CONF_RTSP_PORT, CONF_RTSP_URL, DEFAULT_RTSP_PORT, DOMAIN
+
+if TYPE_CHECKING:
+    from .data import CgiCameraConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+FIRST_RETRY = 60.0  # seconds; doubled after every miss
+MAX_RETRY = 3600.0
+
+
+def signal_streams_found(entry: CgiCameraConfigEntry) -> str:
+    """Dispatcher signal sent when a channel's stream turns up later."""
+    return f"{DOMAIN}_{entry.entry_id}_streams_found"
+
+
+def override_issue_id(entry: CgiCameraConfigEntry) -> str:
+    return f"rtsp_override_{entry.entry_id}"
+
+
+async def async_find_streams(
+    camera: Camera, entry: CgiCameraConfigEntry, stream: StreamKind, channels: Iterable[int]
+) -> dict[int, str | None]:
+    """The first answering RTSP URL (without credentials) of each channel, or None."""
+    options = entry.options
+    port = options.get(CONF_RTSP_PORT, DEFAULT_RTSP_PORT)
+    # The URL override is for a single camera; recorder channels are asked.
+    override = None if camera.capabilities.channels else options.get(CONF_RTSP_URL)
+    wanted = list(channels)
+    found = await asyncio.gather(
+        *(camera.find_stream(stream, port, override, channel) for channel in wanted)
+    )
+    return dict(zip(wanted, found, strict=True))
+
+
+@callback
+def async_update_override_issue(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry, urls: dict[int, str | None]
+) -> None:
+    """A URL the user typed that does not answer needs the user: say so, once."""
+    if entry.options.get(CONF_RTSP_URL) and not any(urls.values()):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            override_issue_id(entry),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="rtsp_override_failing",
+            translation_placeholders={"name": entry.title},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, override_issue_id(entry))
+
+
+class StreamFinder:
+    """Retries the channels without a stream, backing off from 1 min to 1 h."""
+
+    def __init__(self, hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:
+        self.hass = hass
+        self.entry = entry
+        self._delay = FIRST_RETRY
+        self._unsub: CALLBACK_TYPE | None = None
+
+    @callback
+    def async_schedule(self) -> None:
+        """Look again later if a channel has no stream (no-op otherwise)."""
+        urls = self.entry.runtime_data.stream_urls
+        if all(urls.values()) or self._unsub is not None:
+            return
+        self._unsub = async_call_later(self.hass, self._delay, self._retry)
+
+    @callback
+    def async_stop(self) -> None:
+        if self._unsub is not None:
+            self._unsub()
+        self._unsub = None
+
+    async def _retry(self, _now: datetime) -> None:
+        self._unsub = None
+        data = self.entry.runtime_data
+        missing = [channel for channel, url in data.stream_urls.items() if not url]
+        if not missing:
+            return
+        found = await async_find_streams(data.camera, self.entry, data.stream, missing)
+        found = {channel: url for channel, url in found.items() if url}
+        if found:
+            data.stream_urls.update(found)
+            _LOGGER.info("RTSP stream of %s found: %s", self.entry.title,
+                         ", ".join(f"channel {c}" for c in sorted(found)))
+            async_update_override_issue(self.hass, self.entry, data.stream_urls)
+            async_dispatcher_send(self.hass, signal_streams_found(self.entry))
+            self._delay = FIRST_RETRY
+        else:
+            self._delay = min(self._delay * 2, MAX_RETRY)
+        self.async_schedule()
