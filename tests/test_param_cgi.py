@@ -400,3 +400,27 @@ async def test_repair_issue_when_the_stream_keeps_failing(
     await until(lambda: entry.runtime_data.alarms.stream_connected, timeout=10)
     await hass.config_entries.async_unload(entry.entry_id)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_only_a_vanished_channel_can_be_deleted(
+    hass: HomeAssistant, nvr_sim: ParamCgiSim
+) -> None:
+    from custom_components.cgi_camera import async_remove_config_entry_device
+
+    entry = await setup_entry(hass, nvr_sim, "param_cgi", unique_id=NVR)
+    registry = dr.async_get(hass)
+
+    def device(identifier: str) -> dr.DeviceEntry:
+        found = registry.async_get_device(identifiers={(DOMAIN, identifier)})
+        assert found is not None
+        return found
+
+    nvr_sim.channels.pop()  # channel 4 unbound from the recorder
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert 4 not in entry.runtime_data.camera.capabilities.channels
+    assert _state(hass, "camera", "camera_ch4", NVR) == STATE_UNAVAILABLE
+    assert _state(hass, "camera", "camera_ch3", NVR) != STATE_UNAVAILABLE
+    assert not await async_remove_config_entry_device(hass, entry, device(NVR))
+    assert not await async_remove_config_entry_device(hass, entry, device(f"{NVR}_ch1"))
+    assert await async_remove_config_entry_device(hass, entry, device(f"{NVR}_ch4"))

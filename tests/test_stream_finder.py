@@ -105,6 +105,12 @@ async def test_retries_back_off(hass: HomeAssistant, sim: UidXmlSim, rtsp_port: 
         assert len(server.paths) == first
         await _after(hass, 121)
         assert len(server.paths) > first
+        # Unloading cancels the pending look.
+        entry = hass.config_entries.async_entries(DOMAIN)[0]
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        asked = len(server.paths)
+        await _after(hass, 4000)
+        assert len(server.paths) == asked
 
 
 async def test_override_issue_clears_when_the_url_answers(

@@ -44,7 +44,7 @@ from .const import (
 )
 from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry, CgiCameraData
-from .entity import device_info
+from .entity import device_identifier, device_info
 from .services import async_setup_services
 from .stream_finder import StreamFinder, async_find_streams, async_update_override_issue
 
@@ -141,6 +141,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     entry.runtime_data.stream_finder.async_schedule()
     entry.async_on_unload(entry.runtime_data.stream_finder.async_stop)
     return True
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a recorder channel the recorder no longer reports."""
+    camera = entry.runtime_data.camera
+    current = {device_identifier(entry, camera, None)} | {
+        device_identifier(entry, camera, channel) for channel in camera.capabilities.channels
+    }
+    return not device.identifiers & current
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:

@@ -73,6 +73,7 @@ class CgiCamera(CgiCameraEntity, Camera):
         self._data = data
         self._entry = entry
         self.channel = channel
+        self._on_channel = on_channel
         self._snapshot_failed = False
         self._native_snapshot = True
         self._update_features()
@@ -91,6 +92,13 @@ class CgiCamera(CgiCameraEntity, Camera):
 
         self.async_on_remove(async_dispatcher_connect(
             self.hass, signal_streams_found(self._entry), _streams_found))
+
+    @property
+    def available(self) -> bool:
+        # A channel the recorder no longer lists is gone until it is bound again.
+        return super().available and (
+            not self._on_channel or self.channel in self.camera.capabilities.channels
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, str]:

@@ -407,11 +407,12 @@ class ParamCgiCamera(Camera):
 
     async def _discover_channels(self) -> None:
         pairs = await self._get("param.cgi", (("action", "get"), ("type", "channelInfo")))
+        found: dict[int, ChannelInfo] = {}
         for record in kv.loop(pairs, "channel"):
             number = _int(record.get("channelId"), 0)
             if number <= 0:
                 continue
-            self.capabilities.channels[number] = ChannelInfo(
+            found[number] = ChannelInfo(
                 number=number,
                 name=record.get("channelName") or None,
                 model=record.get("channelModel") or None,
@@ -419,6 +420,11 @@ class ParamCgiCamera(Camera):
                 hardware=record.get("channelHardware") or None,
                 online=record.get("channelStatus") == "5",
             )
+        # A channel no longer listed was unbound: its entities go unavailable and the
+        # user may delete its device. An answer listing none is not believed.
+        if found:
+            self.capabilities.channels.clear()
+            self.capabilities.channels.update(found)
 
     async def refresh_channels(self) -> bool:
         """Re-read the recorder's channels; True when the set changed."""
