@@ -199,6 +199,9 @@ async def start_sims(children: Children, rtsp_port: int) -> list[SimCamera]:
         stdout=asyncio.subprocess.PIPE,
         stderr=sim_log,
         start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
+        # The demo hass runs in UTC; cameras that keep bare local time must agree, or
+        # its clock check would rightly report them hours off.
+        env={**os.environ, "TZ": "UTC"},
     )
     children.add("simulators", proc)
     assert proc.stdout is not None
@@ -274,6 +277,7 @@ homeassistant:
 frontend:
 api:
 config:
+repairs:
 http:
   server_host: 127.0.0.1
   server_port: {port}
@@ -497,6 +501,7 @@ async def check_once(api: HassApi, cams: list[SimCamera]) -> list[CheckRow]:
     entries = {e["entry_id"]: e for e in await api.request(
         "GET", f"/api/config/config_entries/entry?domain={DOMAIN}")}
     registry = await api.ws_command({"type": "config/entity_registry/list"})
+    issues = (await api.ws_command({"type": "repairs/list_issues"}))["issues"]
     raw_states = await api.request("GET", "/api/states")
     states = {s["entity_id"]: s["state"] for s in raw_states}
     # A write-only setting (assumed state) is honestly "unknown" until first used.
@@ -526,6 +531,9 @@ async def check_once(api: HassApi, cams: list[SimCamera]) -> list[CheckRow]:
                 row.problems.append(f"{eid} is {state}")
         if not row.entities:
             row.problems.append("no entities")
+        # A healthy simulated camera needs nothing from the user (clock, streams...).
+        row.problems += [f"repair issue {i['issue_id']}" for i in issues
+                         if i["domain"] == DOMAIN and i["issue_id"].endswith(cam.entry_id or "-")]
         for eid in (e for e in row.entities if e.startswith("camera.")):
             row.snapshot = await snapshot(api, eid)
             if not row.snapshot.startswith("JPEG"):
