@@ -30,7 +30,7 @@ from custom_components.cgi_camera.client import safe_xml
 from custom_components.cgi_camera.client.errors import ProtocolError
 from custom_components.cgi_camera.client.transport import Transport
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, XML_DIALECTS, Dialect
 from tests.helpers import entity_id, settle, setup_entry, until
 from tests.sim.base import Fault, SimServer
@@ -440,6 +440,17 @@ async def test_password_changed_while_running(
     # Every loop stopped at its first refusal: no login storm, no lockout.
     assert sim.failed_logins <= 2  # type: ignore[attr-defined]
     assert entry.state is ConfigEntryState.LOADED
+    # The user types the new password: the entry reloads and everything works again.
+    failed = sim.failed_logins  # type: ignore[attr-defined]
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"username": USERNAME, "password": "changed-on-the-camera"}
+    )
+    assert result["reason"] == "reauth_successful"
+    await settle(hass)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data["password"] == "changed-on-the-camera"
+    assert _state(hass, dialect, "number", "brightness") != STATE_UNAVAILABLE
+    assert sim.failed_logins == failed  # type: ignore[attr-defined]
 
 
 # -- device reboot ---------------------------------------------------------------------
