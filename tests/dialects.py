@@ -37,11 +37,15 @@ class _KeyedFaults:
         action = request.query.get("action")
         hit = getattr(self, "keyed", {}).get(f"{request.path}?action={action}")
         if isinstance(hit, Fault):
-            return await self._stream_huge(request, hit)  # type: ignore[attr-defined]
+            huge: web.StreamResponse = await self._stream_huge(  # type: ignore[attr-defined]
+                request, hit)
+            return huge
         if hit is not None:
             status, body, content_type = hit
             return web.Response(status=status, body=body, content_type=content_type)
-        return await super()._fault_middleware(request, handler)  # type: ignore[misc]
+        answer: web.StreamResponse = await super()._fault_middleware(  # type: ignore[misc]
+            request, handler)
+        return answer
 
 
 class ActionSim(_KeyedFaults, CgiActionSim):

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -58,7 +59,7 @@ async def settle(hass: HomeAssistant) -> None:
     for _ in range(5):
         pending = [
             task for task in hass._background_tasks
-            if not task.done() and "alarm stream" not in task.get_name()
+            if not task.done() and "alarm stream" not in getattr(task, "get_name", str)()
         ]
         if not pending:
             return
@@ -84,3 +85,15 @@ def entity_id(
 
 def entities_of(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
     return er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """The entity's current state; fails the test when it has none."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} has no state"
+    return state
+
+
+def state_of_entry(entry: ConfigEntry[Any]) -> ConfigEntryState:
+    """``entry.state`` read afresh: mypy would keep an earlier assert's narrowing."""
+    return entry.state

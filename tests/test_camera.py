@@ -12,7 +12,7 @@ import pytest
 
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, CONF_SNAPSHOT_URL, DOMAIN
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entity_id, setup_entry
+from tests.helpers import entity_id, setup_entry, state_of
 from tests.sim.rtsp import RtspServer, gstreamer_available
 from tests.sim.uid_xml import UidXmlSim
 
@@ -55,7 +55,7 @@ async def test_no_stream_without_rtsp_server(hass: HomeAssistant, uid_sim: UidXm
     await setup_entry(hass, uid_sim, options={CONF_RTSP_PORT: 1})
     camera = entity_id(hass, "camera", "camera")
     assert await async_get_stream_source(hass, camera) is None
-    assert hass.states.get(camera).attributes.get("supported_features", 0) & 2 == 0
+    assert state_of(hass, camera).attributes.get("supported_features", 0) & 2 == 0
 
 
 async def _ptz(hass: HomeAssistant, camera: str, **data: object) -> None:

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cgi_camera.client import PresetOp, PtzMove
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN, EVENT_ALARM
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entities_of, entity_id, setup_entry, until
+from tests.helpers import entities_of, entity_id, setup_entry, state_of, until
 from tests.sim.cgi_action import CgiActionSim
 
 DEVICE_ID = "CBT000114010100010238"
@@ -54,7 +54,7 @@ def _eid(hass: HomeAssistant, platform: str, key: str) -> str:
 
 
 def _state(hass: HomeAssistant, platform: str, key: str) -> str:
-    return hass.states.get(_eid(hass, platform, key)).state
+    return state_of(hass, _eid(hass, platform, key)).state
 
 
 async def _call(hass: HomeAssistant, domain: str, service: str, target: str, **data: Any) -> None:
@@ -109,12 +109,12 @@ async def test_switches(
 ) -> None:
     await _load(hass, sim)
     switch = _eid(hass, "switch", key)
-    before = hass.states.get(switch).state
+    before = state_of(hass, switch).state
     assert before == (STATE_ON if sim.groups[group][name] else STATE_OFF)
     await _call(hass, "switch", "turn_off" if before == STATE_ON else "turn_on", switch)
     after = 0 if before == STATE_ON else 1
     assert sim.groups[group][name] == after
-    assert hass.states.get(switch).state == (STATE_ON if after else STATE_OFF)
+    assert state_of(hass, switch).state == (STATE_ON if after else STATE_OFF)
 
 
 @pytest.mark.parametrize(
@@ -145,10 +145,10 @@ async def test_numbers(
 ) -> None:
     await _load(hass, sim)
     number = _eid(hass, "number", key)
-    assert hass.states.get(number).attributes["max"] == maximum
+    assert state_of(hass, number).attributes["max"] == maximum
     await _call(hass, "number", "set_value", number, value=value)
     assert sim.groups[group][name] == value
-    assert float(hass.states.get(number).state) == value
+    assert float(state_of(hass, number).state) == value
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ async def test_selects(
     select = _eid(hass, "select", key)
     await _call(hass, "select", "select_option", select, option=option)
     assert sim.groups["ImageAdjustmentEx"][name] == wire
-    assert hass.states.get(select).state == option
+    assert state_of(hass, select).state == option
 
 
 async def test_sensors_buttons_and_camera(hass: HomeAssistant, sim: CgiActionSim) -> None:
@@ -238,16 +238,16 @@ async def test_io_alarm_polling_events_and_triggers(
     alarms = entry.runtime_data.alarms
     assert alarms is not None and not alarms.push
     sensor = _eid(hass, "binary_sensor", "alarm_io_input_1")
-    assert hass.states.get(sensor).state == STATE_OFF
+    assert state_of(hass, sensor).state == STATE_OFF
     events: list[Event] = []
     hass.bus.async_listen(EVENT_ALARM, callback(lambda event: events.append(event)))
     polls = len([r for r in sim.requests if r.query.get("action") == "getIOAlarmIn"])
     sim.io_status = 1
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-    await until(lambda: hass.states.get(sensor).state == STATE_ON)
+    await until(lambda: state_of(hass, sensor).state == STATE_ON)
     sim.io_status = 0
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=4))
-    await until(lambda: hass.states.get(sensor).state == STATE_OFF)
+    await until(lambda: state_of(hass, sensor).state == STATE_OFF)
     assert len([r for r in sim.requests if r.query.get("action") == "getIOAlarmIn"]) > polls
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, DEVICE_ID)})
     assert device is not None

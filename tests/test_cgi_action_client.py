@@ -34,6 +34,7 @@ from custom_components.cgi_camera.client.models import (
     PresetOp,
     PtzMove,
     SettingKey,
+    SettingKind,
     StreamKind,
 )
 from custom_components.cgi_camera.client.transport import Response, Transport
@@ -95,8 +96,9 @@ def test_every_documented_code_has_a_meaning() -> None:
     for code in (*range(-123, -100), *range(201, 211), 299):
         err = code_error(code)
         assert "undocumented" not in str(err), code
-    assert isinstance(code_error(-117), CommandError) and code_error(-117).reason == "busy"
-    assert code_error(55).reason == "55"  # libcurl range
+    busy, curl = code_error(-117), code_error(55)
+    assert isinstance(busy, CommandError) and busy.reason == "busy"
+    assert isinstance(curl, CommandError) and curl.reason == "55"  # libcurl range
     assert "undocumented" in str(code_error(555))
 
 
@@ -361,9 +363,9 @@ def test_driver_never_spells_a_dangerous_action() -> None:
 
 
 def test_field_edge_cases() -> None:
-    fld = cgi_action._Field(K.BRIGHTNESS, "brightness", cgi_action.SettingKind.NUMBER, 0, 255)
+    fld = cgi_action._Field(K.BRIGHTNESS, "brightness", SettingKind.NUMBER, 0, 255)
     assert fld.read(None) is None and fld.read("7.0") == 7
-    text = cgi_action._Field(K.MQTT_SERVER, "x", cgi_action.SettingKind.VALUE)
+    text = cgi_action._Field(K.MQTT_SERVER, "x", SettingKind.VALUE)
     assert text.read("raw") == "raw"
     assert cgi_action._text("  ") is None and cgi_action._text(None) is None
     assert cgi_action._int(None, 4) == 4

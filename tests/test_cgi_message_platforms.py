@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entity_id, setup_entry
+from tests.helpers import entity_id, setup_entry, state_of
 from tests.sim.cgi_message import CgiMessageSim
 from tests.sim.uid_xml import UidXmlSim
 
@@ -107,11 +107,11 @@ async def test_switches(
     hass: HomeAssistant, loaded: CgiMessageSim, key: str, group: str, param: str
 ) -> None:
     switch = _eid(hass, "switch", key)
-    before = hass.states.get(switch).state
+    before = state_of(hass, switch).state
     assert before in (STATE_ON, STATE_OFF)
     await _call(hass, "switch", "turn_off" if before == STATE_ON else "turn_on", switch)
     after = STATE_OFF if before == STATE_ON else STATE_ON
-    assert hass.states.get(switch).state == after
+    assert state_of(hass, switch).state == after
     assert loaded.set_calls[-1][1] == group
     assert loaded.set_calls[-1][2][param] == ("1" if after == STATE_ON else "0")
     assert loaded.value(group, param) == ("1" if after == STATE_ON else "0")
@@ -136,15 +136,15 @@ async def test_numbers_use_the_queried_ranges(
     bounds: tuple[int, int],
 ) -> None:
     number = _eid(hass, "number", key)
-    state = hass.states.get(number)
+    state = state_of(hass, number)
     assert (state.attributes["min"], state.attributes["max"]) == bounds
     await _call(hass, "number", "set_value", number, value=value)
-    assert float(hass.states.get(number).state) == value
+    assert float(state_of(hass, number).state) == value
     assert loaded.set_calls[-1][2][param] == str(value)
 
 
 async def test_volume_is_no_percentage(hass: HomeAssistant, loaded: CgiMessageSim) -> None:
-    state = hass.states.get(_eid(hass, "number", "volume"))
+    state = state_of(hass, _eid(hass, "number", "volume"))
     assert "unit_of_measurement" not in state.attributes
     with pytest.raises(Exception):  # noqa: B017 - HA validates the queried range first
         await _call(hass, "number", "set_value", _eid(hass, "number", "volume"), value=9)
@@ -166,20 +166,20 @@ async def test_selects(
     param: str, wire: str,
 ) -> None:
     select = _eid(hass, "select", key)
-    assert hass.states.get(select).attributes["options"] == options
+    assert state_of(hass, select).attributes["options"] == options
     await _call(hass, "select", "select_option", select, option=option)
-    assert hass.states.get(select).state == option
+    assert state_of(hass, select).state == option
     assert loaded.set_calls[-1][2][param] == wire
 
 
 async def test_sensors(hass: HomeAssistant, loaded: CgiMessageSim) -> None:
-    assert hass.states.get(_eid(hass, "sensor", "sd_card_status")).state == "mounted"
-    free = hass.states.get(_eid(hass, "sensor", "sd_free"))
+    assert state_of(hass, _eid(hass, "sensor", "sd_card_status")).state == "mounted"
+    free = state_of(hass, _eid(hass, "sensor", "sd_free"))
     assert free.attributes["device_class"] == "data_size"
     assert float(free.state) == pytest.approx((30436 - 1024) / 1000, rel=0.01)
-    assert float(hass.states.get(_eid(hass, "sensor", "sd_total")).state) > 0
-    assert hass.states.get(_eid(hass, "sensor", "wifi_signal")).state == "808663348"
-    boot = hass.states.get(_eid(hass, "sensor", "boot_time"))
+    assert float(state_of(hass, _eid(hass, "sensor", "sd_total")).state) > 0
+    assert state_of(hass, _eid(hass, "sensor", "wifi_signal")).state == "808663348"
+    boot = state_of(hass, _eid(hass, "sensor", "boot_time"))
     assert boot.attributes["device_class"] == "timestamp"
 
 

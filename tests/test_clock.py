@@ -28,7 +28,8 @@ from tests.sim.uid_xml import UidXmlSim
 
 @pytest.fixture(params=DIALECTS, ids=str)
 def dialect(request: pytest.FixtureRequest) -> Dialect:
-    return request.param
+    chosen: Dialect = request.param
+    return chosen
 
 
 @pytest.fixture
@@ -193,3 +194,15 @@ async def test_firmware_without_a_clock_is_not_checked(hass: HomeAssistant) -> N
         wall_clock("2020-13-40 25:00:00")
     with pytest.raises(ProtocolError):
         wall_clock("yesterday")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS[:1], ids=str, indirect=True)
+async def test_deleting_the_camera_deletes_its_issues(
+    hass: HomeAssistant, sim: SimServer, dialect: Dialect
+) -> None:
+    dialect.skew_clock(sim, timedelta(hours=3))
+    entry = await _setup(hass, sim, dialect)
+    assert _issue(hass, entry) is not None
+    await hass.config_entries.async_remove(entry.entry_id)
+    await settle(hass)
+    assert _issue(hass, entry) is None

@@ -111,8 +111,10 @@ async def test_wrong_password_is_one_failed_login(
     assert result["errors"] == {"base": "invalid_auth"}
     assert uid_sim.failed_logins == 1
     # The password is never echoed back into the form.
+    schema = result["data_schema"]
+    assert schema is not None
     schema_defaults = {
-        str(k): k.description for k in result["data_schema"].schema if k.description
+        str(k): k.description for k in schema.schema if k.description
     }
     assert "wrong" not in str(schema_defaults)
     # Fixing it in the same flow works.

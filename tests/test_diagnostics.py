@@ -33,7 +33,7 @@ async def test_debug_logs_carry_no_secret(
     with caplog.at_level(logging.DEBUG):
         entry = await setup_entry(hass, uid_sim)
         await entry.runtime_data.coordinator.async_refresh()
-    uids = {q.get("uid") for q in (r.query for r in uid_sim.requests) if q.get("uid")}
+    uids = {q["uid"] for q in (r.query for r in uid_sim.requests) if q.get("uid")}
     assert uids
     text = caplog.text
     assert "GET http" in text  # the client did log its requests

@@ -32,7 +32,7 @@ from custom_components.cgi_camera.client.transport import Transport
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
 from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, XML_DIALECTS, Dialect
-from tests.helpers import entity_id, settle, setup_entry, until
+from tests.helpers import entity_id, settle, setup_entry, state_of, state_of_entry, until
 from tests.sim.base import Fault, SimServer
 
 OUR_LOGGER = "custom_components.cgi_camera"
@@ -41,7 +41,8 @@ FAST = 0.5  # transport timeout used where a test waits for a timeout
 
 @pytest.fixture(params=DIALECTS, ids=str)
 def dialect(request: pytest.FixtureRequest) -> Dialect:
-    return request.param
+    chosen: Dialect = request.param
+    return chosen
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ async def _tick(hass: HomeAssistant, seconds: float = 61) -> None:
 
 
 def _state(hass: HomeAssistant, dialect: Dialect, platform: str, key: str) -> str:
-    return hass.states.get(entity_id(hass, platform, key, dialect.unique_id)).state
+    return state_of(hass, entity_id(hass, platform, key, dialect.unique_id)).state
 
 
 def _ours(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> list[str]:
@@ -118,7 +119,7 @@ async def test_unreachable_at_setup_retries(
     assert entry.state is ConfigEntryState.SETUP_RETRY
     await sim.go_online()
     await _tick(hass, 120)
-    assert entry.state is ConfigEntryState.LOADED
+    assert state_of_entry(entry) is ConfigEntryState.LOADED
     assert _state(hass, dialect, "number", "brightness") != STATE_UNAVAILABLE
 
 
@@ -491,7 +492,7 @@ async def test_reboot_rereads_state_and_resubscribes(
                     timeout=10)
         motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
         sim.raise_alarm(1, 2, 1)  # type: ignore[attr-defined]
-        await until(lambda: hass.states.get(motion).state == "on")
+        await until(lambda: state_of(hass, motion).state == "on")
     _no_traceback(caplog)
 
 
@@ -504,7 +505,7 @@ async def test_failed_write_and_ptz_raise_and_revert(
     entry = await _setup(hass, sim, dialect)
     number = entity_id(hass, "number", "brightness", dialect.unique_id)
     camera = entity_id(hass, "camera", "camera", dialect.unique_id)
-    before = hass.states.get(number).state
+    before = state_of(hass, number).state
     sim.fail("*", 500)
     # PTZ first: a failed write refreshes, which fails too and hides the camera.
     with pytest.raises(HomeAssistantError) as err:
@@ -522,7 +523,7 @@ async def test_failed_write_and_ptz_raise_and_revert(
     assert PASSWORD not in str(err.value)
     sim.clear_faults()
     await entry.runtime_data.coordinator.async_refresh()
-    assert hass.states.get(number).state == before  # the camera's truth again
+    assert state_of(hass, number).state == before  # the camera's truth again
 
 
 # -- the alarm push stream (the dialects that have one) --------------------------------------
@@ -580,5 +581,5 @@ async def test_endless_part_is_cut_and_the_stream_comes_back(
     await until(lambda: alarms.stream_connected, timeout=10)
     motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
     sim.raise_alarm(1, 2, 1)  # type: ignore[attr-defined]
-    await until(lambda: hass.states.get(motion).state == "on")
+    await until(lambda: state_of(hass, motion).state == "on")
     _no_traceback(caplog)

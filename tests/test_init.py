@@ -13,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cgi_camera.const import DOMAIN
-from tests.helpers import entities_of, entity_id, setup_entry
+from tests.helpers import entities_of, entity_id, setup_entry, state_of, state_of_entry
 from tests.sim.uid_xml import UidXmlSim
 
 
@@ -31,7 +31,7 @@ async def test_setup_and_unload(hass: HomeAssistant, uid_sim: UidXmlSim) -> None
     assert not uid_sim.dangerous_calls
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert state_of_entry(entry) is ConfigEntryState.NOT_LOADED
 
 
 async def test_unreachable_at_setup_retries(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
@@ -40,7 +40,7 @@ async def test_unreachable_at_setup_retries(hass: HomeAssistant, uid_sim: UidXml
     assert entry.state is ConfigEntryState.SETUP_RETRY
     await uid_sim.go_online()
     await _tick(hass, 120)
-    assert entry.state is ConfigEntryState.LOADED
+    assert state_of_entry(entry) is ConfigEntryState.LOADED
 
 
 async def test_wrong_password_at_setup_starts_reauth(
@@ -59,13 +59,13 @@ async def test_camera_lost_and_back(
 ) -> None:
     entry = await setup_entry(hass, uid_sim)
     brightness = entity_id(hass, "number", "brightness")
-    assert hass.states.get(brightness).state == "128"
+    assert state_of(hass, brightness).state == "128"
 
     await uid_sim.go_offline()
     caplog.clear()
     with caplog.at_level(logging.INFO):
         await _tick(hass)
-        assert hass.states.get(brightness).state == STATE_UNAVAILABLE
+        assert state_of(hass, brightness).state == STATE_UNAVAILABLE
         await _tick(hass, 122)
         await _tick(hass, 183)
     errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
@@ -76,7 +76,7 @@ async def test_camera_lost_and_back(
     caplog.clear()
     with caplog.at_level(logging.INFO):
         await _tick(hass, 244)
-    assert hass.states.get(brightness).state == "128"
+    assert state_of(hass, brightness).state == "128"
     assert any("recovered" in r.getMessage() for r in caplog.records)
     assert entry.state is ConfigEntryState.LOADED
 
@@ -86,7 +86,7 @@ async def test_session_expiry_relogs_in_once(hass: HomeAssistant, uid_sim: UidXm
     uid_sim.expire_all_uids()
     await _tick(hass)
     assert uid_sim.count("/cgi-bin/getuid") == 2
-    assert hass.states.get(entity_id(hass, "number", "brightness")).state == "128"
+    assert state_of(hass, entity_id(hass, "number", "brightness")).state == "128"
 
 
 async def test_keep_alive_only_when_idle(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
@@ -121,11 +121,11 @@ async def test_single_endpoint_failing_only_hides_its_entities(
     await setup_entry(hass, uid_sim)
     uid_sim.fail("/cgi-bin/image", 500)
     await _tick(hass)
-    assert hass.states.get(entity_id(hass, "number", "brightness")).state == STATE_UNAVAILABLE
-    assert hass.states.get(entity_id(hass, "switch", "motion_detection")).state == "on"
+    assert state_of(hass, entity_id(hass, "number", "brightness")).state == STATE_UNAVAILABLE
+    assert state_of(hass, entity_id(hass, "switch", "motion_detection")).state == "on"
     uid_sim.clear_faults()
     await _tick(hass, 122)
-    assert hass.states.get(entity_id(hass, "number", "brightness")).state == "128"
+    assert state_of(hass, entity_id(hass, "number", "brightness")).state == "128"
 
 
 async def test_002_camera_has_only_its_endpoints(

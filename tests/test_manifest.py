@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import json
 from pathlib import Path
 import re
+from typing import Any
 
 import yaml
 
@@ -15,8 +17,9 @@ from custom_components.cgi_camera.client.dialects import DIALECTS
 COMPONENT = Path(__file__).parent.parent / "custom_components" / "cgi_camera"
 
 
-def _load(name: str) -> dict:
-    return json.loads((COMPONENT / name).read_text())
+def _load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((COMPONENT / name).read_text())
+    return loaded
 
 
 def test_manifest_shape() -> None:
@@ -40,7 +43,7 @@ def test_strings_mirror_translations() -> None:
 
 def test_every_vocabulary_key_has_an_entity_and_a_name() -> None:
     strings = _load("strings.json")["entity"]
-    platforms = {
+    platforms: dict[SettingKind, tuple[str, Mapping[SettingKey, object]]] = {
         SettingKind.BOOL: ("switch", switch.DESCRIPTIONS),
         SettingKind.NUMBER: ("number", number.DESCRIPTIONS),
         SettingKind.ENUM: ("select", select.DESCRIPTIONS),

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cgi_camera.const import DOMAIN, EVENT_ALARM
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entity_id, setup_entry, until
+from tests.helpers import entity_id, setup_entry, state_of, until
 from tests.sim.param_cgi import ParamCgiSim
 
 IPC = "00:12:34:56:78:9a"
@@ -36,12 +36,12 @@ async def _ipc(
         await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
     stream = entity_id(hass, "binary_sensor", "alarm_stream", IPC)
-    await until(lambda: hass.states.get(stream).state == STATE_ON)
+    await until(lambda: state_of(hass, stream).state == STATE_ON)
     return entry
 
 
 def _state(hass: HomeAssistant, platform: str, key: str, prefix: str = IPC) -> str:
-    return hass.states.get(entity_id(hass, platform, key, prefix)).state
+    return state_of(hass, entity_id(hass, platform, key, prefix)).state
 
 
 async def _call(hass: HomeAssistant, domain: str, service: str, target: str, **data: Any) -> None:
@@ -90,7 +90,7 @@ async def test_platforms(hass: HomeAssistant, ipc_sim: ParamCgiSim) -> None:
     assert "imaging" in path and query["brightness"] == "70"
     # Read-modify-write: the siblings went along unchanged.
     assert query["contrast"] == "6" and "schemeID" in query
-    sensitivity = hass.states.get(entity_id(hass, "number", "motion_sensitivity", IPC))
+    sensitivity = state_of(hass, entity_id(hass, "number", "motion_sensitivity", IPC))
     low, high = ipc_sim.motion_ability
     assert (sensitivity.attributes["min"], sensitivity.attributes["max"]) == (low, high)
     # MirrorMode carries two switches in one number (bit 1 horizontal, bit 2 vertical).
@@ -109,7 +109,7 @@ async def test_platforms(hass: HomeAssistant, ipc_sim: ParamCgiSim) -> None:
     relay = entity_id(hass, "switch", "relay", IPC)
     await _call(hass, "switch", "turn_on", relay)
     assert ipc_sim.alarm_outputs.get(1) == 1
-    assert hass.states.get(relay).attributes["assumed_state"] is True
+    assert state_of(hass, relay).attributes["assumed_state"] is True
     # Sensors and buttons.
     assert _state(hass, "sensor", "sd_card_status") == "normal"
     await _call(hass, "button", "press", entity_id(hass, "button", "trigger_alarm", IPC))
@@ -132,7 +132,7 @@ async def test_ptz_and_preset_select(hass: HomeAssistant, ipc_sim: ParamCgiSim) 
     assert ipc_sim.ptz_log[-1] == {"cameraID": "1", "action": "rotate", "pan": "-63",
                                    "tilt": "-63"}
     presets = entity_id(hass, "select", "ptz_preset", IPC)
-    assert hass.states.get(presets).attributes["options"] == ["1: A", "2: sd", "3: fd"]
+    assert state_of(hass, presets).attributes["options"] == ["1: A", "2: sd", "3: fd"]
     await _call(hass, "select", "select_option", presets, option="2: sd")
     assert ipc_sim.ptz_log[-1]["action"] == "presetInvoke"
     assert ipc_sim.ptz_log[-1]["presetID"] == "2"
@@ -141,13 +141,13 @@ async def test_ptz_and_preset_select(hass: HomeAssistant, ipc_sim: ParamCgiSim) 
         blocking=True,
     )
     await hass.async_block_till_done()
-    assert "9: 009" in hass.states.get(presets).attributes["options"]
+    assert "9: 009" in state_of(hass, presets).attributes["options"]
     await hass.services.async_call(
         DOMAIN, "ptz_preset", {ATTR_ENTITY_ID: camera, "action": "remove", "preset": 9},
         blocking=True,
     )
     await hass.async_block_till_done()
-    assert "9: 009" not in hass.states.get(presets).attributes["options"]
+    assert "9: 009" not in state_of(hass, presets).attributes["options"]
 
 
 async def test_push_alarm_events_and_triggers(hass: HomeAssistant, ipc_sim: ParamCgiSim) -> None:
@@ -159,9 +159,9 @@ async def test_push_alarm_events_and_triggers(hass: HomeAssistant, ipc_sim: Para
     polls = ipc_sim.count("/cgi-bin/alarm.cgi")
 
     ipc_sim.raise_alarm(1, 2, 1)
-    await until(lambda: hass.states.get(motion).state == STATE_ON)
+    await until(lambda: state_of(hass, motion).state == STATE_ON)
     ipc_sim.clear_alarm(1, 2, 1)
-    await until(lambda: hass.states.get(motion).state == STATE_OFF)
+    await until(lambda: state_of(hass, motion).state == STATE_OFF)
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, IPC)})
     assert device is not None
     assert [(e.data["kind"], e.data["active"], e.data["device_id"]) for e in events] == [
@@ -210,9 +210,10 @@ async def test_momentary_events_turn_off_by_themselves(
     await until(lambda: er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, key)
                  is not None)
     line = er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, key)
-    await until(lambda: hass.states.get(line).state == STATE_ON)
+    assert line is not None
+    await until(lambda: state_of(hass, line).state == STATE_ON)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-    await until(lambda: hass.states.get(line).state == STATE_OFF)
+    await until(lambda: state_of(hass, line).state == STATE_OFF)
 
 
 async def test_stream_drop_reconnects_and_polls_the_gap(
@@ -229,7 +230,7 @@ async def test_stream_drop_reconnects_and_polls_the_gap(
     # reconnected stream's resync).
     ipc_sim.raise_alarm(1, 2, 1)
     await until(lambda: alarms.stream_connected, timeout=10)
-    await until(lambda: hass.states.get(motion).state == STATE_ON)
+    await until(lambda: state_of(hass, motion).state == STATE_ON)
     assert ipc_sim.attach_connects == connects + 1
 
 
@@ -275,7 +276,7 @@ async def test_attach_unsupported_falls_back_to_polling(hass: HomeAssistant) -> 
         motion = entity_id(hass, "binary_sensor", "alarm_motion", IPC)
         sim.raise_alarm(1, 2, 1)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-        await until(lambda: hass.states.get(motion).state == STATE_ON)
+        await until(lambda: state_of(hass, motion).state == STATE_ON)
         await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -308,13 +309,15 @@ async def test_nvr_channels_are_child_devices(hass: HomeAssistant, nvr_sim: Para
                 if d.via_device_id == nvr.id]
     assert len(children) == 4
     camera = entity_id(hass, "camera", "camera_ch3", NVR)
-    camera_device = er.async_get(hass).async_get(camera).device_id
-    assert registry.async_get(camera_device).via_device_id == nvr.id
+    camera_entry = er.async_get(hass).async_get(camera)
+    assert camera_entry is not None and camera_entry.device_id is not None
+    camera_device = registry.async_get(camera_entry.device_id)
+    assert camera_device is not None and camera_device.via_device_id == nvr.id
     # Channel 3's motion is polled onto channel 3's device.
     motion3 = entity_id(hass, "binary_sensor", "alarm_motion_ch3", NVR)
     nvr_sim.raise_alarm(1, 2, 3)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
-    await until(lambda: hass.states.get(motion3).state == STATE_ON)
+    await until(lambda: state_of(hass, motion3).state == STATE_ON)
     # A channel added later appears at the next settings refresh, without a reload.
     nvr_sim.add_channel()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
@@ -334,7 +337,7 @@ async def test_routines_and_recording(hass: HomeAssistant, ipc_sim: ParamCgiSim)
     assert ipc_sim.ptz_log[-1]["action"] == "scanInvoke"
     await _call(hass, "button", "press", entity_id(hass, "button", "ptz_pattern_1", IPC))
     assert ipc_sim.ptz_log[-1]["action"] == "trackInvoke"
-    name = hass.states.get(entity_id(hass, "button", "ptz_tour_0", IPC)).attributes
+    name = state_of(hass, entity_id(hass, "button", "ptz_tour_0", IPC)).attributes
     assert "sdf" in name["friendly_name"]
     # The recording schedule switch repeats the ids its set requires.
     await _call(hass, "switch", "turn_on", entity_id(hass, "switch", "record_schedule", IPC))
@@ -343,11 +346,11 @@ async def test_routines_and_recording(hass: HomeAssistant, ipc_sim: ParamCgiSim)
     assert query["RecordOpenFlag"] == "1" and "StreamId" in query and "DiskGroupId" in query
     # Recording status follows the camera's start/stop recording alarms.
     recording = entity_id(hass, "binary_sensor", "alarm_recording", IPC)
-    assert hass.states.get(recording).state == STATE_OFF
+    assert state_of(hass, recording).state == STATE_OFF
     ipc_sim.raise_alarm(5, 10, 1)
-    await until(lambda: hass.states.get(recording).state == STATE_ON)
+    await until(lambda: state_of(hass, recording).state == STATE_ON)
     ipc_sim.raise_alarm(5, 11, 1)
-    await until(lambda: hass.states.get(recording).state == STATE_OFF)
+    await until(lambda: state_of(hass, recording).state == STATE_OFF)
 
 
 async def test_nvr_channel_settings(hass: HomeAssistant, nvr_sim: ParamCgiSim) -> None:
@@ -355,21 +358,23 @@ async def test_nvr_channel_settings(hass: HomeAssistant, nvr_sim: ParamCgiSim) -
     registry = er.async_get(hass)
     brightness2 = entity_id(hass, "number", "brightness_ch2", NVR)
     # On channel 2's device, written with cameraID=2 and no schemeID.
-    device = dr.async_get(hass).async_get(registry.async_get(brightness2).device_id)
+    brightness2_entry = registry.async_get(brightness2)
+    assert brightness2_entry is not None and brightness2_entry.device_id is not None
+    device = dr.async_get(hass).async_get(brightness2_entry.device_id)
     assert device is not None and (DOMAIN, f"{NVR}_ch2") in device.identifiers
     await _call(hass, "number", "set_value", brightness2, value=42)
     path, query = nvr_sim.set_calls[-1]
     assert "imaging" in path
     assert query["cameraID"] == "2" and "schemeID" not in query
     assert query["brightness"] == "42"
-    assert hass.states.get(brightness2).state == "42"
+    assert state_of(hass, brightness2).state == "42"
     assert _state(hass, "number", "brightness_ch1", NVR) == "1"  # channel 1 untouched
-    sensitivity = hass.states.get(entity_id(hass, "number", "motion_sensitivity_ch3", NVR))
+    sensitivity = state_of(hass, entity_id(hass, "number", "motion_sensitivity_ch3", NVR))
     assert (sensitivity.attributes["min"], sensitivity.attributes["max"]) == (0, 3)
     motion4 = entity_id(hass, "switch", "motion_detection_ch4", NVR)
     await _call(hass, "switch", "turn_off", motion4)
     assert nvr_sim.set_calls[-1][1]["cameraID"] == "4"
-    assert hass.states.get(motion4).state == STATE_OFF
+    assert state_of(hass, motion4).state == STATE_OFF
     # A channel added later gets its settings too.
     nvr_sim.add_channel()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))

@@ -167,14 +167,14 @@ async def test_stream_cut_mid_part_and_silence(
     with pytest.raises(ProtocolError):
         while True:
             await anext(stream)
-    await stream.aclose()
+    await stream.aclose()  # type: ignore[attr-defined]  # an async generator
     stream = camera.alarm_stream(0.5)
     assert isinstance(await anext(stream), Heartbeat)
     ipc_sim.silence(True)
     with pytest.raises(Timeout):
         while True:
             await anext(stream)
-    await stream.aclose()
+    await stream.aclose()  # type: ignore[attr-defined]  # an async generator
 
 
 async def test_oversized_part_is_refused(
@@ -187,7 +187,7 @@ async def test_oversized_part_is_refused(
     with pytest.raises(ProtocolError):
         while True:
             await anext(stream)
-    await stream.aclose()
+    await stream.aclose()  # type: ignore[attr-defined]  # an async generator
 
 
 async def test_wrong_password_on_a_maybe_host(session: aiohttp.ClientSession) -> None:

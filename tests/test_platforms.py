@@ -8,7 +8,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from tests.helpers import entity_id, setup_entry
+from tests.helpers import entity_id, setup_entry, state_of
 from tests.sim.uid_xml import UidXmlSim
 
 
@@ -52,12 +52,12 @@ async def test_switches(
     hass: HomeAssistant, loaded: UidXmlSim, key: str, path: str, attr: str
 ) -> None:
     switch = entity_id(hass, "switch", key)
-    before = hass.states.get(switch).state
+    before = state_of(hass, switch).state
     assert before in (STATE_ON, STATE_OFF)
     target = "turn_off" if before == STATE_ON else "turn_on"
     await _call(hass, "switch", target, switch)
     after = STATE_OFF if before == STATE_ON else STATE_ON
-    assert hass.states.get(switch).state == after
+    assert state_of(hass, switch).state == after
     sets = [q for p, q in loaded.set_calls if p == path]
     assert sets, f"no set sent to {path}"
     assert sets[-1][attr] == ("1" if after == STATE_ON else "0")
@@ -88,15 +88,15 @@ async def test_numbers(
 ) -> None:
     number = entity_id(hass, "number", key)
     await _call(hass, "number", "set_value", number, value=value)
-    assert float(hass.states.get(number).state) == value
+    assert float(state_of(hass, number).state) == value
     path_sent, query = loaded.set_calls[-1]
     assert (path_sent, query[param]) == (path, str(value))
 
 
 async def test_number_range_from_spec(hass: HomeAssistant, loaded: UidXmlSim) -> None:
-    state = hass.states.get(entity_id(hass, "number", "brightness"))
+    state = state_of(hass, entity_id(hass, "number", "brightness"))
     assert (state.attributes["min"], state.attributes["max"]) == (0, 255)
-    state = hass.states.get(entity_id(hass, "number", "motion_sensitivity"))
+    state = state_of(hass, entity_id(hass, "number", "motion_sensitivity"))
     assert (state.attributes["min"], state.attributes["max"]) == (1, 100)
     with pytest.raises(Exception):  # noqa: B017 - HA validates the range first
         await _call(hass, "number", "set_value", entity_id(hass, "number", "brightness"),
@@ -105,20 +105,20 @@ async def test_number_range_from_spec(hass: HomeAssistant, loaded: UidXmlSim) ->
 
 async def test_power_frequency_select(hass: HomeAssistant, loaded: UidXmlSim) -> None:
     select = entity_id(hass, "select", "power_frequency")
-    assert hass.states.get(select).attributes["options"] == ["50hz", "60hz"]
+    assert state_of(hass, select).attributes["options"] == ["50hz", "60hz"]
     await _call(hass, "select", "select_option", select, option="60hz")
-    assert hass.states.get(select).state == "60hz"
+    assert state_of(hass, select).state == "60hz"
     assert loaded.set_calls[-1] == ("/cgi-bin/image", loaded.set_calls[-1][1])
     assert loaded.set_calls[-1][1]["tvsystem"] == "60"
 
 
 async def test_write_only_settings_are_assumed(hass: HomeAssistant, loaded: UidXmlSim) -> None:
     light = entity_id(hass, "switch", "white_light")
-    state = hass.states.get(light)
+    state = state_of(hass, light)
     assert state.attributes.get("assumed_state") is True
     assert state.state == STATE_UNKNOWN
     await _call(hass, "switch", "turn_on", light)
-    assert hass.states.get(light).state == STATE_ON
+    assert state_of(hass, light).state == STATE_ON
     path, query = loaded.set_calls[-1]
     assert path == "/cgi-bin/set_led"
     assert (query["ledstatus"], query["ledmode"], query["brightness"]) == ("1", "2", "100")
@@ -129,14 +129,14 @@ async def test_write_only_settings_are_assumed(hass: HomeAssistant, loaded: UidX
 
     mode = entity_id(hass, "select", "day_night_mode")
     await _call(hass, "select", "select_option", mode, option="night")
-    assert hass.states.get(mode).state == "night"
+    assert state_of(hass, mode).state == "night"
     path, query = loaded.set_calls[-1]
     assert (path, query["ircutmode"], query["time"]) == ("/cgi-bin/set_ircut", "3", "night")
 
 
 async def test_failed_write_raises_and_reverts(hass: HomeAssistant, loaded: UidXmlSim) -> None:
     switch = entity_id(hass, "switch", "motion_detection")
-    assert hass.states.get(switch).state == STATE_ON
+    assert state_of(hass, switch).state == STATE_ON
     loaded.fail("/cgi-bin/motion", 500)
     with pytest.raises(HomeAssistantError) as err:
         await _call(hass, "switch", "turn_off", switch)
@@ -145,16 +145,16 @@ async def test_failed_write_raises_and_reverts(hass: HomeAssistant, loaded: UidX
     # The next refresh shows the device's truth again.
     entry = hass.config_entries.async_entries("cgi_camera")[0]
     await entry.runtime_data.coordinator.async_refresh()
-    assert hass.states.get(switch).state == STATE_ON
+    assert state_of(hass, switch).state == STATE_ON
 
 
 async def test_sensors(hass: HomeAssistant, loaded: UidXmlSim) -> None:
-    boot = hass.states.get(entity_id(hass, "sensor", "boot_time"))
+    boot = state_of(hass, entity_id(hass, "sensor", "boot_time"))
     assert boot.attributes["device_class"] == "timestamp"
     assert boot.state not in ("unknown", "unavailable")
-    sd_card = hass.states.get(entity_id(hass, "sensor", "sd_card_status"))
+    sd_card = state_of(hass, entity_id(hass, "sensor", "sd_card_status"))
     assert sd_card.state == ("1" if loaded.sd_card else "0")
-    memory = hass.states.get(entity_id(hass, "sensor", "memory_free"))
+    memory = state_of(hass, entity_id(hass, "sensor", "memory_free"))
     assert float(memory.state) > 0
 
 

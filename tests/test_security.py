@@ -112,10 +112,11 @@ async def test_secrets_never_leak(
         errors.append(err)
     await data.coordinator.async_refresh()
     assert errors, "no error was provoked"
-    for number, err in enumerate(errors):
+    for number, error in enumerate(errors):
         texts[f"error {number}"] = " ".join(
-            [str(err), repr(err), json.dumps(err.translation_placeholders or {}, default=str),
-             repr(err.__cause__)]
+            [str(error), repr(error),
+             json.dumps(error.translation_placeholders or {}, default=str),
+             repr(error.__cause__)]
         )
     issues = [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
     assert issues, "no repair issue was raised"

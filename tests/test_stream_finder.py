@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, CONF_RTSP_URL, DOMAIN
-from tests.helpers import entity_id, settle, setup_entry
+from tests.helpers import entity_id, settle, setup_entry, state_of
 from tests.sim.uid_xml import UidXmlSim
 
 
@@ -81,12 +81,12 @@ async def test_stream_found_when_the_rtsp_server_comes_up_later(
 ) -> None:
     await setup_entry(hass, sim, options={CONF_RTSP_PORT: rtsp_port})
     camera = entity_id(hass, "camera", "camera")
-    assert not hass.states.get(camera).attributes["supported_features"] & CameraEntityFeature.STREAM
+    assert not state_of(hass, camera).attributes["supported_features"] & CameraEntityFeature.STREAM
     assert await async_get_stream_source(hass, camera) is None
 
     async with DescribeServer(rtsp_port):
         await _after(hass, 61)
-        features = hass.states.get(camera).attributes["supported_features"]
+        features = state_of(hass, camera).attributes["supported_features"]
         assert features & CameraEntityFeature.STREAM
         source = await async_get_stream_source(hass, camera)
         assert source is not None and source.endswith(f"127.0.0.1:{rtsp_port}/stream0")

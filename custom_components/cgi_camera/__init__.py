@@ -18,6 +18,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
+    issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
@@ -152,6 +153,12 @@ async def async_remove_config_entry_device(
         device_identifier(entry, camera, channel) for channel in camera.capabilities.channels
     }
     return not device.identifiers & current
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:
+    """A deleted camera leaves no repair issue behind."""
+    for prefix in ("clock_off", "alarm_stream", "rtsp_override"):
+        ir.async_delete_issue(hass, DOMAIN, f"{prefix}_{entry.entry_id}")
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:

@@ -50,10 +50,12 @@ class ClockWatch:
         self.entry = entry
         self.camera = camera
         self.offset: timedelta | None = None  # device minus Home Assistant, last seen
+        self._stopped = False  # the entry unloaded: a read still running is dropped
 
     @callback
     def async_start(self) -> None:
         """Check now (in the background) and every hour until the entry unloads."""
+        self.entry.async_on_unload(self._stop)
         self.entry.async_create_background_task(
             self.hass, self.async_check(), f"{DOMAIN} clock check {self.entry.title}"
         )
@@ -63,6 +65,10 @@ class ClockWatch:
 
         self.entry.async_on_unload(async_track_time_interval(
             self.hass, _tick, CHECK_INTERVAL, name=f"{DOMAIN} clock check"))
+
+    @callback
+    def _stop(self) -> None:
+        self._stopped = True
 
     async def async_check(self) -> None:
         """Read the clock; raise or clear the repair issue."""
@@ -74,7 +80,7 @@ class ClockWatch:
             # side check and stays quiet.
             _LOGGER.debug("Reading the clock of %s failed: %s", self.entry.title, err)
             return
-        if device is None:
+        if device is None or self._stopped:
             return
         after = dt_util.utcnow()
         self.offset = device - (before + (after - before) / 2)

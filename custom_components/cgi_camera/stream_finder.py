@@ -81,17 +81,20 @@ class StreamFinder:
         self.entry = entry
         self._delay = FIRST_RETRY
         self._unsub: CALLBACK_TYPE | None = None
+        self._stopped = False  # the entry unloaded: a look still running must not go on
 
     @callback
     def async_schedule(self) -> None:
         """Look again later if a channel has no stream (no-op otherwise)."""
-        urls = self.entry.runtime_data.stream_urls
-        if all(urls.values()) or self._unsub is not None:
+        if self._stopped or self._unsub is not None:
+            return
+        if all(self.entry.runtime_data.stream_urls.values()):
             return
         self._unsub = async_call_later(self.hass, self._delay, self._retry)
 
     @callback
     def async_stop(self) -> None:
+        self._stopped = True
         if self._unsub is not None:
             self._unsub()
         self._unsub = None
@@ -103,6 +106,8 @@ class StreamFinder:
         if not missing:
             return
         found = await async_find_streams(data.camera, self.entry, data.stream, missing)
+        if self._stopped:
+            return
         found = {channel: url for channel, url in found.items() if url}
         if found:
             data.stream_urls.update(found)
