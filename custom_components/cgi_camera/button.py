@@ -13,7 +13,7 @@ from homeassistant.components.button import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Action, Camera, PresetOp
 from .data import CgiCameraConfigEntry
@@ -87,7 +87,9 @@ def _routine(key: str, name: str) -> CgiButtonDescription:
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CgiCameraConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a button per supported action and per PTZ preset."""
     coordinator = entry.runtime_data.coordinator

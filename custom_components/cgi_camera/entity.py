@@ -9,7 +9,7 @@ from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .client import AuthError, Camera, CameraError, NotSupported, SettingKey
@@ -164,7 +164,7 @@ def async_setup_setting_entities(
     kind: SettingKind,
     descriptions: Mapping[SettingKey, EntityDescription],
     factory: Callable[[SettingsCoordinator, EntityDescription, int | None], Entity],
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add an entity per setting of ``kind``: the device's, then every channel's.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import SettingKey, SettingKind
 from .data import CgiCameraConfigEntry
@@ -57,7 +57,9 @@ DESCRIPTIONS: dict[SettingKey, NumberEntityDescription] = {
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CgiCameraConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CgiCameraConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a number per ranged setting."""
     async_setup_setting_entities(
