@@ -312,3 +312,27 @@ async def test_nothing_reaches_a_dangerous_action(hass: HomeAssistant, sim: CgiA
         r.path.removeprefix("/action/") for r in sim.requests if r.method == "POST"}
     assert not sent & {"reset", "devsFormat", "setPasswd", "getPlatformConfFile",
                        "setPlatformConfFile", "telnet"}
+
+
+async def test_flow_finds_a_post_only_camera(hass: HomeAssistant) -> None:
+    """Firmware whose GET path does not exist (404) is found and set up over POST."""
+    from homeassistant import config_entries
+    from homeassistant.data_entry_flow import FlowResultType
+
+    async with CgiActionSim(variant="post", username=USERNAME, password=PASSWORD) as sim:
+        sim.get_form = False
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {
+            "host": sim.host, "port": sim.port, "username": USERNAME, "password": PASSWORD,
+            "ssl": False, "verify_ssl": True,
+        })
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"]["dialect"] == "cgi_action"
+        await hass.async_block_till_done()
+        entry = result["result"]
+        assert entry.runtime_data.camera.post_form
+        assert sim.posts and sim.failed_logins == 0
+        brightness = entity_id(hass, "number", "brightness", DEVICE_ID)
+        assert state_of(hass, brightness).state != "unavailable"

@@ -21,6 +21,13 @@ from tests.sim.cgi_message import CgiMessageSim
 from tests.sim.param_cgi import ParamCgiSim
 from tests.sim.uid_xml import UidXmlSim
 
+
+def _post_only() -> SimServer:
+    sim = CgiActionSim(variant="post", username=USERNAME, password=PASSWORD)
+    sim.get_form = False
+    return sim
+
+
 # name -> (dialect, what its own fingerprint says, simulator factory)
 SIMULATORS: dict[str, tuple[str, Fingerprint, Callable[[], SimServer]]] = {
     # cgi_message: its XML or plain answer is proof; a 401 (HTTP auth) only "maybe".
@@ -53,6 +60,11 @@ SIMULATORS: dict[str, tuple[str, Fingerprint, Callable[[], SimServer]]] = {
     "cgi_action post": (
         "cgi_action", Fingerprint.YES,
         lambda: CgiActionSim(variant="post", username=USERNAME, password=PASSWORD),
+    ),
+    # No GET path at all (404): its POST /action/getSysConfig envelope is proof.
+    "cgi_action post only": (
+        "cgi_action", Fingerprint.YES,
+        lambda: _post_only(),
     ),
     # param_cgi: Basic-auth hosts only "maybe"; its error text without auth is proof.
     "param_cgi ipc": (

@@ -150,6 +150,7 @@ class CgiActionSim(SimServer):
         self.model = "cgi_action " + variant
         self.ptz = ptz
         self.strict_set = True
+        self.get_form = True  # False: GET /action/cgi_action is 404 (POST-only firmware)
         self.gb_duplicate = False
         self.serves_jpeg = variant != "h01"
         self.io_status = 0
@@ -205,6 +206,8 @@ class CgiActionSim(SimServer):
         return web.Response(body=self.snapshot_jpeg, content_type="image/jpeg")
 
     async def _get(self, request: web.Request) -> web.StreamResponse:
+        if not self.get_form:
+            raise web.HTTPNotFound()  # firmware without the GET path at all
         query = request.query
         user, pwd = query.get("user"), query.get("pwd")
         if user is None or pwd is None:

@@ -379,6 +379,13 @@ class CgiActionCamera(Camera):
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
         # No user and pwd at all: no password is judged, so it is no login attempt.
         resp = await transport.get(PATH, (("action", "getSysConfig"), ("json", "{}")))
+        if resp.status == 404:
+            # Firmware without the GET path may still take POST /action/<action>
+            # (no credentials, so again no login attempt; digest §2 fallback).
+            resp = await transport.request(
+                "POST", "/action/getSysConfig", data=b"{}",
+                headers={"Content-Type": "application/json"},
+            )
         if resp.status != 200:
             return Fingerprint.NO
         text = resp.text().strip()
