@@ -72,6 +72,8 @@ class ClockWatch:
 
     async def async_check(self) -> None:
         """Read the clock; raise or clear the repair issue."""
+        if Action.SYNC_TIME not in self.camera.capabilities.actions:
+            return  # the issue offers a fix; a clock nothing can set is left alone
         before = dt_util.utcnow()
         try:
             device = await self.camera.read_clock()
@@ -91,7 +93,7 @@ class ClockWatch:
             self.hass,
             DOMAIN,
             issue_id(self.entry),
-            is_fixable=Action.SYNC_TIME in self.camera.capabilities.actions,
+            is_fixable=True,
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key="clock_ahead" if self.offset > timedelta(0) else "clock_behind",
