@@ -46,6 +46,7 @@ from .const import (
 from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry, CgiCameraData
 from .entity import device_identifier, device_info
+from .recording_view import RecordingView
 from .services import async_setup_services
 from .stream_finder import StreamFinder, async_find_streams, async_update_override_issue
 
@@ -55,8 +56,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's services once."""
+    """Register the integration's services and its recording view once."""
     async_setup_services(hass)
+    hass.http.register_view(RecordingView(hass))
     return True
 
 

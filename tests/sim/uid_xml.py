@@ -331,6 +331,9 @@ class UidXmlSim(SimServer):
         self._boot = time.monotonic()
         self.clock_offset = timedelta()
         self.clock_stuck = False  # True: time sets answer OK but change nothing
+        # What /playback/ serves for any listed recording (an MP4 file header + filler).
+        self.recording_bytes = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4096)
+        self.playbacks: list[str] = []
         self.network: dict[str, str] = {
             "dhcp": "0",
             "ipaddr": host,
@@ -570,6 +573,8 @@ class UidXmlSim(SimServer):
             "/cgi-bin/get_record_query": e(
                 self._record_query, auth="uid_or_creds", only_000=True
             ),
+            # 000 §3.20: address + /playback/ + filepath (login undocumented: uid here).
+            "/playback": e(self._playback, only_000=True),
             "/OnvifFirmwareUpgrade": e(
                 self._firmware, auth="none", only_000=True, dangerous=True
             ),
@@ -621,7 +626,7 @@ class UidXmlSim(SimServer):
             )
             merged.extend(request.query)
             path, query = "/cgi-bin/snapshot.cgi", merged
-        endpoint = self._endpoints.get(path)
+        endpoint = self._endpoints.get("/playback" if path.startswith("/playback/") else path)
         if endpoint is not None and endpoint.dangerous:
             self.dangerous_calls.append(path)
         if endpoint is None or (endpoint.only_000 and self.variant != "000"):
@@ -1506,6 +1511,24 @@ class UidXmlSim(SimServer):
         return self._ok(
             f"<RecordConfig> <MotionDetectRecord {_attrs(record)}/> "
             f"<MotionDetectCapture {_attrs(capture)}/> </RecordConfig>"
+        )
+
+    def _playback(self, ctx: _Ctx) -> web.StreamResponse:
+        wanted = ctx.path.removeprefix("/playback")
+        if not any(rec["filepath"].strip() == wanted for rec in self.recordings):
+            return _not_found()
+        self.playbacks.append(wanted)
+        body = self.recording_bytes
+        ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", ctx.request.headers.get("Range", ""))
+        if ranged is None:
+            return web.Response(body=body, content_type="video/mp4",
+                                headers={"Accept-Ranges": "bytes"})
+        first = int(ranged[1])
+        last = int(ranged[2]) if ranged[2] else len(body) - 1
+        return web.Response(
+            status=206, body=body[first:last + 1], content_type="video/mp4",
+            headers={"Content-Range": f"bytes {first}-{last}/{len(body)}",
+                     "Accept-Ranges": "bytes"},
         )
 
     def _record_query(self, ctx: _Ctx) -> web.StreamResponse:

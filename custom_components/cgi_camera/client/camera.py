@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, tzinfo
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
 import logging
 from typing import Any, ClassVar, Self
@@ -24,6 +24,7 @@ from .models import (
     Heartbeat,
     PresetOp,
     PtzMove,
+    Recording,
     SettingKey,
     State,
     StreamKind,
@@ -113,6 +114,23 @@ class Camera(ABC):
 
         Must be cheap when there is nothing to do; the default does nothing.
         """
+
+    async def list_recordings(self, day: date) -> list[Recording]:
+        """The files recorded on ``day`` (the device's own calendar day), oldest first."""
+        raise NotSupported("this device lists no recordings")
+
+    async def open_recording(
+        self, path: str, headers: Mapping[str, str] | None = None
+    ) -> aiohttp.ClientResponse:
+        """Start downloading a file :meth:`list_recordings` named; the caller closes it.
+
+        ``headers`` may carry a ``Range`` for seeking.
+        """
+        raise NotSupported("this device serves no recordings")
+
+    def today(self) -> date:
+        """Today on the device's calendar (recordings are filed by it)."""
+        return datetime.now(self.time_zone).date()
 
     async def read_clock(self) -> datetime | None:
         """The device's clock as an aware time, or None where it cannot be read."""

@@ -315,9 +315,30 @@ class Capabilities:
     # Settings of each recorder channel (state keys ``(key, channel)``).
     channel_settings: dict[int, dict[SettingKey, Setting]] = field(default_factory=dict)
     snapshot: bool = True
+    # Recordings on the device's storage can be listed by day and downloaded.
+    recordings: bool = False
 
     def add(self, setting: Setting) -> None:
         self.settings[setting.key] = setting
+
+
+class RecordingKind(StrEnum):
+    """Why the device recorded a file."""
+
+    SCHEDULED = "scheduled"
+    MOTION = "motion"
+    ALARM = "alarm"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """One file on the device's storage."""
+
+    start: datetime  # aware
+    path: str  # the device's own name for it: pass back to open_recording
+    kind: RecordingKind
+    size: int | None = None  # bytes
 
 
 # Device settings are keyed by their key, a recorder channel's by (key, channel).

@@ -236,7 +236,8 @@ class Transport:
         return result
 
     async def open_stream(
-        self, url: URL, *, timeout: float | None = None
+        self, url: URL, *, timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> aiohttp.ClientResponse:
         """Start an endless GET (MJPEG) with the transport's auth; the caller closes it.
 
@@ -246,19 +247,20 @@ class Transport:
         limit = timeout if timeout is not None else self.timeout
         budget = aiohttp.ClientTimeout(total=None, sock_connect=limit, sock_read=limit)
         sent = self._authorization("GET", url) if self.auth_mode else None
-        resp = await self._open(url, sent, budget)
+        resp = await self._open(url, sent, budget, headers)
         retry = self._answer(resp.status, resp.headers, sent, "GET", url)
         if retry is None:
             return resp
         resp.close()
-        return await self._open(url, retry, budget)
+        return await self._open(url, retry, budget, headers)
 
     async def _open(
-        self, url: URL, authorization: str | None, budget: aiohttp.ClientTimeout
+        self, url: URL, authorization: str | None, budget: aiohttp.ClientTimeout,
+        headers: Mapping[str, str] | None = None,
     ) -> aiohttp.ClientResponse:
         with self._errors():
             resp = await self.session.get(
-                url, headers=_with_auth(None, authorization), timeout=budget,
+                url, headers=_with_auth(headers, authorization), timeout=budget,
                 allow_redirects=False,
             )
         self._remember(resp.status, resp.headers)

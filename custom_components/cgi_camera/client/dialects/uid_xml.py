@@ -17,11 +17,13 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 import logging
 import re
 import time
 from typing import Any
+
+import aiohttp
 
 from ..camera import Camera, Fingerprint
 from ..clock import wall_clock
@@ -33,6 +35,8 @@ from ..models import (
     PresetOp,
     PtzCapabilities,
     PtzMove,
+    Recording,
+    RecordingKind,
     Setting,
     SettingKey,
     SettingKind,
@@ -262,6 +266,7 @@ class UidXmlCamera(Camera):
         self._assumed: State = {}
         self._gen000 = False
         self._utc_offset = timedelta(0)
+        self._listed: dict[str, None] = {}  # recording paths listed (an ordered set)
 
     # -- detection ------------------------------------------------------------
 
@@ -423,6 +428,8 @@ class UidXmlCamera(Camera):
         if self._gen000:
             # setManualInputAlarm has no harmless read form; 000-era firmware has it.
             c.actions.add(Action.TRIGGER_ALARM)
+            # Asked without its date it only complains: proof enough that it exists.
+            c.recordings = await self._exists("/cgi-bin/get_record_query")
         # Probing with no parameters is safe: the seed says both demand parameters.
         if await self._exists("/cgi-bin/set_led"):
             c.add(_WHITE_LIGHT)
@@ -597,12 +604,75 @@ class UidXmlCamera(Camera):
         self._document(status, body)
         raise ProtocolError("snapshot answered without an image")
 
+    async def list_recordings(self, day: date) -> list[Recording]:
+        if not self.capabilities.recordings:
+            raise NotSupported("this firmware has no get_record_query")
+        root = await self._call("/cgi-bin/get_record_query", (
+            ("year", str(day.year)), ("month", str(day.month)), ("day", str(day.day)),
+        ))
+        found: list[Recording] = []
+        for item in root.iter("items"):
+            values = attrs(item)
+            path = values.get("filepath", "")  # attrs() strips the seed's trailing space
+            try:
+                local = wall_clock(values.get("start_time", ""))
+            except ProtocolError:
+                continue
+            if not _RECORDING_PATH.fullmatch(path) or ".." in path:
+                continue  # never handed back to /playback/
+            self._listed[path] = None
+            found.append(Recording(
+                start=(local - self._utc_offset).replace(tzinfo=UTC),
+                path=path,
+                kind=_RECORD_MODES.get(values.get("record_mode", ""), RecordingKind.OTHER),
+                size=int(values["filesize"]) if values.get("filesize", "").isdigit() else None,
+            ))
+        while len(self._listed) > _LISTED_MAX:  # oldest listings go first
+            del self._listed[next(iter(self._listed))]
+        return sorted(found, key=lambda rec: rec.start)
+
+    async def open_recording(
+        self, path: str, headers: Mapping[str, str] | None = None
+    ) -> aiohttp.ClientResponse:
+        if not self.capabilities.recordings:
+            raise NotSupported("this firmware serves no recordings")
+        if path not in self._listed:
+            # Only what the camera itself listed goes back to it: /playback/ would
+            # serve other files of its filesystem as well.
+            raise NotSupported("not a recording this camera listed")
+        # 000 §3.20: URL = address + /playback/ + filepath; the session id goes along
+        # like everywhere else (the seed leaves the playback login undocumented).
+        for attempt in (1, 2):
+            if self._uid is None:
+                await self._relogin(self._generation)
+            generation = self._generation
+            url = self.transport.url(f"/playback{path}", (("uid", self._uid or ""),))
+            resp = await self.transport.open_stream(url, headers=headers)
+            if resp.status != 400 or attempt == 2:
+                return resp
+            body = await resp.content.read(4096)
+            resp.close()
+            if not self._session_fault(body):
+                raise ProtocolError("the camera refused the recording (HTTP 400)")
+            await self._relogin(generation)
+        raise AuthError("session refused right after login")  # pragma: no cover
+
+    def today(self) -> date:
+        return (datetime.now(UTC) + self._utc_offset).date()
+
     def rtsp_candidates(self, stream: StreamKind, port: int) -> list[str]:
         # The seeds document no live path; these are what devices of this family use.
         base = f"rtsp://{self.transport.host}:{port}"
         if stream is StreamKind.SUB:
             return [f"{base}/stream1", f"{base}/stream0"]
         return [f"{base}/stream0", f"{base}/video1"]
+
+
+# Paths get_record_query hands out (000 §3.20): /mnt/mmc0/<folder>/<day>/<file>.
+_RECORDING_PATH = re.compile(r"/[A-Za-z0-9_./-]+\.(?:mp4|avi|h264|h265|jpg)")
+_LISTED_MAX = 10_000  # recording paths remembered for playback
+_RECORD_MODES = {"2": RecordingKind.SCHEDULED, "4": RecordingKind.MOTION,
+                 "8": RecordingKind.ALARM}
 
 
 def _tz_offset(values: Mapping[str, str]) -> timedelta:

@@ -1,0 +1,141 @@
+"""The cameras' own recordings (SD card) in Home Assistant's media browser.
+
+Tree: CGI Camera -> camera -> day (the last two weeks, on the camera's calendar)
+-> recordings of that day, played through :mod:`.recording_view`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from homeassistant.components.media_player.const import MediaClass, MediaType
+from homeassistant.components.media_source import (
+    BrowseMediaSource,
+    MediaSource,
+    MediaSourceItem,
+    PlayMedia,
+    Unresolvable,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .client import CameraError, Recording
+from .const import DOMAIN
+from .data import CgiCameraConfigEntry
+from .recording_view import decode_path, encode_path, recording_url
+
+DAYS = 14  # how far back the browser offers days
+
+
+async def async_get_media_source(hass: HomeAssistant) -> CgiCameraMediaSource:
+    """Called by Home Assistant's media_source integration."""
+    return CgiCameraMediaSource(hass)
+
+
+def _mime(path: str) -> str:
+    return "video/mp4" if path.endswith(".mp4") else "application/octet-stream"
+
+
+class CgiCameraMediaSource(MediaSource):
+    """Browse and play what the cameras recorded on their own storage."""
+
+    name = "CGI Camera"
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        super().__init__(DOMAIN)
+        self.hass = hass
+
+    def _entries(self) -> list[CgiCameraConfigEntry]:
+        return [
+            entry for entry in self.hass.config_entries.async_entries(DOMAIN)
+            if entry.state is ConfigEntryState.LOADED
+            and entry.runtime_data.camera.capabilities.recordings
+        ]
+
+    def _entry(self, entry_id: str) -> CgiCameraConfigEntry:
+        for entry in self._entries():
+            if entry.entry_id == entry_id:
+                return entry
+        raise Unresolvable(f"No camera with recordings for {entry_id}")
+
+    async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
+        entry_id, _, rest = (item.identifier or "").partition("/")
+        _day, _, token = rest.partition("/")
+        self._entry(entry_id)
+        if not token:
+            raise Unresolvable(f"Not a recording: {item.identifier}")
+        path = decode_path(token)
+        if path is None:
+            raise Unresolvable(f"Not a recording: {item.identifier}")
+        return PlayMedia(recording_url(entry_id, path), _mime(path))
+
+    async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
+        entry_id, _, day = (item.identifier or "").partition("/")
+        if not entry_id:
+            return self._root()
+        entry = self._entry(entry_id)
+        if not day:
+            return self._days(entry)
+        try:
+            wanted = date.fromisoformat(day.partition("/")[0])
+        except ValueError as err:
+            raise Unresolvable(f"Not a day: {day}") from err
+        try:
+            recordings = await entry.runtime_data.camera.list_recordings(wanted)
+        except CameraError as err:
+            raise Unresolvable(f"{entry.title} did not list its recordings: {err}") from err
+        return self._day(entry, wanted, recordings)
+
+    def _root(self) -> BrowseMediaSource:
+        return _folder(
+            "", self.name,
+            [_folder(entry.entry_id, entry.title, None) for entry in self._entries()],
+        )
+
+    def _days(self, entry: CgiCameraConfigEntry) -> BrowseMediaSource:
+        today = entry.runtime_data.camera.today()
+        days = [today - timedelta(days=n) for n in range(DAYS)]
+        return _folder(
+            entry.entry_id, entry.title,
+            [_folder(f"{entry.entry_id}/{day.isoformat()}", day.isoformat(), None,
+                     MediaClass.VIDEO) for day in days],
+        )
+
+    def _day(
+        self, entry: CgiCameraConfigEntry, day: date, recordings: list[Recording]
+    ) -> BrowseMediaSource:
+        base = f"{entry.entry_id}/{day.isoformat()}"
+        children = [
+            BrowseMediaSource(
+                domain=DOMAIN,
+                identifier=f"{base}/{encode_path(rec.path)}",
+                media_class=MediaClass.VIDEO,
+                media_content_type=_mime(rec.path),
+                title=f"{dt_util.as_local(rec.start):%H:%M:%S} {rec.kind.value.capitalize()}",
+                can_play=True,
+                can_expand=False,
+            )
+            for rec in recordings
+        ]
+        return _folder(base, f"{entry.title} {day.isoformat()}", children, MediaClass.VIDEO)
+
+
+def _folder(
+    identifier: str,
+    title: str,
+    children: list[BrowseMediaSource] | None,
+    children_class: str = MediaClass.DIRECTORY,
+) -> BrowseMediaSource:
+    """A folder; ``children`` None when it is listed but not yet opened."""
+    return BrowseMediaSource(
+        domain=DOMAIN,
+        identifier=identifier or None,
+        media_class=MediaClass.DIRECTORY,
+        media_content_type=MediaType.VIDEO,
+        title=title,
+        can_play=False,
+        can_expand=True,
+        children=children,
+        children_media_class=children_class,
+    )

@@ -1,0 +1,96 @@
+"""Serves a camera's recordings to Home Assistant's media player, through HA's auth.
+
+The camera wants its own login (a session id, a password hash...), which must never
+reach the browser, so files are fetched by the integration and streamed on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from http import HTTPStatus
+import logging
+
+from aiohttp import ClientError, web
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.http import HomeAssistantView
+
+from .client import CameraError, NotSupported
+from .const import DOMAIN
+
+_LOGGER = logging.getLogger(__name__)
+
+# Passed on in both directions so the player can seek.
+_REQUEST_HEADERS = ("Range",)
+_RESPONSE_HEADERS = ("Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified")
+_CHUNK = 64 * 1024
+
+
+def encode_path(path: str) -> str:
+    return base64.urlsafe_b64encode(path.encode()).decode()
+
+
+def decode_path(token: str) -> str | None:
+    """The path inside a recording id; None for anything that is not one."""
+    try:
+        path = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return path or None
+
+
+def recording_url(entry_id: str, path: str) -> str:
+    """The URL (relative, to be signed) that plays ``path`` of the camera of ``entry_id``."""
+    return RecordingView.url.format(entry_id=entry_id, token=encode_path(path))
+
+
+class RecordingView(HomeAssistantView):
+    """``GET /api/cgi_camera/recording/<entry>/<path>``: one recording, streamed."""
+
+    url = "/api/cgi_camera/recording/{entry_id}/{token}"
+    name = "api:cgi_camera:recording"
+    requires_auth = True
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self.hass = hass
+
+    async def get(self, request: web.Request, entry_id: str, token: str) -> web.StreamResponse:
+        entry = self.hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+            return web.Response(status=HTTPStatus.NOT_FOUND, text="no such camera")
+        path = decode_path(token)
+        if path is None:
+            return web.Response(status=HTTPStatus.BAD_REQUEST, text="bad recording id")
+        headers = {h: request.headers[h] for h in _REQUEST_HEADERS if h in request.headers}
+        try:
+            upstream = await entry.runtime_data.camera.open_recording(path, headers)
+        except NotSupported:
+            return web.Response(status=HTTPStatus.NOT_FOUND, text="no such recording")
+        except CameraError as err:
+            _LOGGER.debug("Recording of %s failed: %s", entry.title, err)
+            return web.Response(status=HTTPStatus.BAD_GATEWAY, text="the camera did not answer")
+        try:
+            if upstream.status not in (HTTPStatus.OK, HTTPStatus.PARTIAL_CONTENT):
+                _LOGGER.debug("Recording of %s: HTTP %s", entry.title, upstream.status)
+                status = (HTTPStatus.NOT_FOUND if upstream.status == HTTPStatus.NOT_FOUND
+                          else HTTPStatus.BAD_GATEWAY)
+                return web.Response(status=status, text="the camera refused the recording")
+            response = web.StreamResponse(status=upstream.status)
+            for name in _RESPONSE_HEADERS:
+                if name in upstream.headers:
+                    response.headers[name] = upstream.headers[name]
+            response.content_type = "video/mp4" if path.endswith(".mp4") else (
+                upstream.content_type or "application/octet-stream")
+            await response.prepare(request)
+            try:
+                async for chunk in upstream.content.iter_chunked(_CHUNK):
+                    await response.write(chunk)
+            except (TimeoutError, ConnectionError, ClientError) as err:
+                # The viewer went away, or the camera stalled: end what was sent.
+                _LOGGER.debug("Recording of %s cut short: %s", entry.title, err)
+                return response
+            await response.write_eof()
+            return response
+        finally:
+            upstream.close()
