@@ -278,6 +278,7 @@ frontend:
 api:
 config:
 repairs:
+media_source:
 http:
   server_host: 127.0.0.1
   server_port: {port}
@@ -540,7 +541,32 @@ async def check_once(api: HassApi, cams: list[SimCamera]) -> list[CheckRow]:
                 row.problems.append(f"{eid} snapshot: {row.snapshot}")
         if not any(e.startswith("camera.") for e in row.entities):
             row.problems.append("no camera entity")
+        if cam.spec.dialect == "uid_xml" and cam.spec.variant == "000":
+            row.problems += await recording_problems(api, cam)
     return rows
+
+
+async def recording_problems(api: HassApi, cam: SimCamera) -> list[str]:
+    """The seed-000 camera's SD recordings: listed in the media browser, playable."""
+    root = f"media-source://{DOMAIN}/{cam.entry_id}"
+    try:
+        days = await api.ws_command({"type": "media_source/browse_media",
+                                     "media_content_id": root})
+        today = days["children"][0]["media_content_id"]
+        files = (await api.ws_command({"type": "media_source/browse_media",
+                                       "media_content_id": today}))["children"]
+        if not files:
+            return ["media browser lists no recording for today"]
+        played = await api.ws_command({"type": "media_source/resolve_media",
+                                       "media_content_id": files[0]["media_content_id"]})
+    except (DemoError, KeyError, IndexError) as err:
+        return [f"media browser: {err}"]
+    async with api.session.get(api.base + played["url"]) as resp:
+        body = await resp.read()
+        if resp.status != 200 or resp.content_type != "video/mp4" or not body:
+            return [f"recording playback: HTTP {resp.status} {resp.content_type}"]
+    log(f"{cam.title}: {len(files)} recordings today; played one ({len(body)} B video/mp4)")
+    return []
 
 
 async def snapshot(api: HassApi, entity_id: str) -> str:

@@ -49,6 +49,7 @@ async def async_get_config_entry_diagnostics(
             },
             "alarms": sorted(a.key for a in caps.alarms),
             "alarm_push": caps.alarm_push,
+            "recordings": caps.recordings,
         },
         "stream_urls": {
             str(channel): redact_url(url) if url else None

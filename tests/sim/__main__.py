@@ -13,9 +13,14 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, time as dt_time
 import json
+from pathlib import Path
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 
 from .base import SimServer
 from .cgi_action import CgiActionSim
@@ -58,7 +63,7 @@ def _model(index: int) -> str:
 
 
 def _uid_xml(spec: CameraSpec, common: Common) -> SimServer:
-    return UidXmlSim(
+    sim = UidXmlSim(
         variant="002" if spec.variant == "002" else "000",
         username=common.username,
         password=common.password,
@@ -68,6 +73,28 @@ def _uid_xml(spec: CameraSpec, common: Common) -> SimServer:
         rtsp_port=common.rtsp_port or 554,
         port=spec.port,
     )
+    if sim.variant == "000":
+        _add_recordings(sim)
+    return sim
+
+
+def _add_recordings(sim: UidXmlSim) -> None:
+    """A morning of SD-card recordings, playable when ffmpeg can make a real MP4."""
+    today = sim.device_time().date()
+    for hour, minute, mode in ((7, 30, 2), (9, 12, 4), (11, 45, 8)):
+        sim.add_recording(datetime.combine(today, dt_time(hour, minute)), record_mode=mode)
+    if shutil.which("ffmpeg") is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "clip.mp4"
+        done = subprocess.run(
+            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+             "testsrc=duration=3:size=320x180:rate=10", "-pix_fmt", "yuv420p",
+             "-movflags", "+faststart", str(out)],
+            check=False, timeout=60,
+        )
+        if done.returncode == 0:
+            sim.recording_bytes = out.read_bytes()
 
 
 def _param_cgi(spec: CameraSpec, common: Common) -> SimServer:
