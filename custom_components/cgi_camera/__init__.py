@@ -25,9 +25,9 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .alarms import AlarmCoordinator
+from .alarms import AlarmCoordinator, alarm_issue_id
 from .client import AuthError, CameraError, Credentials, StreamKind, connect
-from .clock_watch import ClockWatch
+from .clock_watch import ClockWatch, issue_id as clock_issue_id
 from .const import (
     CONF_ALARM_AUTO_OFF,
     CONF_ALARM_IDLE_TIMEOUT,
@@ -48,7 +48,12 @@ from .data import CgiCameraConfigEntry, CgiCameraData
 from .entity import device_identifier, device_info
 from .recording_view import RecordingView
 from .services import async_setup_services
-from .stream_finder import StreamFinder, async_find_streams, async_update_override_issue
+from .stream_finder import (
+    StreamFinder,
+    async_find_streams,
+    async_update_override_issue,
+    override_issue_id,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -159,8 +164,8 @@ async def async_remove_config_entry_device(
 
 async def async_remove_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:
     """A deleted camera leaves no repair issue behind."""
-    for prefix in ("clock_off", "alarm_stream", "rtsp_override"):
-        ir.async_delete_issue(hass, DOMAIN, f"{prefix}_{entry.entry_id}")
+    for issue in (clock_issue_id(entry), alarm_issue_id(entry), override_issue_id(entry)):
+        ir.async_delete_issue(hass, DOMAIN, issue)
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:

@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def alarm_issue_id(entry: CgiCameraConfigEntry) -> str:
+    """The repair issue of an alarm stream that keeps failing."""
+    return f"alarm_stream_{entry.entry_id}"
+
 # The poll's own bookkeeping (a line per second at debug, and a second "error
 # fetching"/"recovered" report of an outage the settings coordinator already reports)
 # goes here, quiet unless someone asks for it in the logger configuration.
@@ -135,7 +141,7 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
 
     @property
     def _issue_id(self) -> str:
-        return f"alarm_stream_{self.config_entry.entry_id}"
+        return alarm_issue_id(self.config_entry)
 
     @callback
     def _repair(self, needed: bool) -> None:

@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 from .client import CameraError, Recording
 from .const import DOMAIN
 from .data import CgiCameraConfigEntry
-from .recording_view import decode_path, encode_path, recording_url
+from .recording_view import decode_path, encode_path, mime_type, recording_url
 
 DAYS = 14  # how far back the browser offers days
 
@@ -31,10 +31,6 @@ DAYS = 14  # how far back the browser offers days
 async def async_get_media_source(hass: HomeAssistant) -> CgiCameraMediaSource:
     """Called by Home Assistant's media_source integration."""
     return CgiCameraMediaSource(hass)
-
-
-def _mime(path: str) -> str:
-    return "video/mp4" if path.endswith(".mp4") else "application/octet-stream"
 
 
 class CgiCameraMediaSource(MediaSource):
@@ -68,7 +64,7 @@ class CgiCameraMediaSource(MediaSource):
         path = decode_path(token)
         if path is None:
             raise Unresolvable(f"Not a recording: {item.identifier}")
-        return PlayMedia(recording_url(entry_id, path), _mime(path))
+        return PlayMedia(recording_url(entry_id, path), mime_type(path))
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         entry_id, _, day = (item.identifier or "").partition("/")
@@ -111,7 +107,7 @@ class CgiCameraMediaSource(MediaSource):
                 domain=DOMAIN,
                 identifier=f"{base}/{encode_path(rec.path)}",
                 media_class=MediaClass.VIDEO,
-                media_content_type=_mime(rec.path),
+                media_content_type=mime_type(rec.path),
                 title=f"{dt_util.as_local(rec.start):%H:%M:%S} {rec.kind.value.capitalize()}",
                 can_play=True,
                 can_expand=False,

@@ -40,6 +40,11 @@ def decode_path(token: str) -> str | None:
     return path or None
 
 
+def mime_type(path: str, fallback: str = "application/octet-stream") -> str:
+    """What a recording is served as: MP4 by its name, else what the camera says."""
+    return "video/mp4" if path.endswith(".mp4") else fallback
+
+
 def recording_url(entry_id: str, path: str) -> str:
     """The URL (relative, to be signed) that plays ``path`` of the camera of ``entry_id``."""
     return RecordingView.url.format(entry_id=entry_id, token=encode_path(path))
@@ -80,8 +85,8 @@ class RecordingView(HomeAssistantView):
             for name in _RESPONSE_HEADERS:
                 if name in upstream.headers:
                     response.headers[name] = upstream.headers[name]
-            response.content_type = "video/mp4" if path.endswith(".mp4") else (
-                upstream.content_type or "application/octet-stream")
+            response.content_type = mime_type(path, upstream.content_type or
+                                              "application/octet-stream")
             await response.prepare(request)
             try:
                 async for chunk in upstream.content.iter_chunked(_CHUNK):
