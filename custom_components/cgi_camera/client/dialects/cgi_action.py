@@ -166,6 +166,14 @@ def payload(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ENVELOPE}
 
 
+async def _post(transport: Transport, action: str, body: str, **extra: Any) -> Response:
+    """The POST form: ``/action/<action>`` with the JSON as body, no credentials."""
+    return await transport.request(
+        "POST", f"/action/{action}", data=body.encode(),
+        headers={"Content-Type": "application/json"}, **extra,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Field(SettingField):
     """One setting inside a get/set action pair."""
@@ -382,10 +390,7 @@ class CgiActionCamera(Camera):
         if resp.status == 404:
             # Firmware without the GET path may still take POST /action/<action>
             # (no credentials, so again no login attempt; digest §2 fallback).
-            resp = await transport.request(
-                "POST", "/action/getSysConfig", data=b"{}",
-                headers={"Content-Type": "application/json"},
-            )
+            resp = await _post(transport, "getSysConfig", "{}")
         if resp.status != 200:
             return Fingerprint.NO
         text = resp.text().strip()
@@ -408,10 +413,7 @@ class CgiActionCamera(Camera):
         body = json.dumps(dict(params or {}), separators=(",", ":"))
         extra: dict[str, Any] = {"limit": limit} if limit else {}
         if post:
-            return await self.transport.request(
-                "POST", f"/action/{action}", data=body.encode(),
-                headers={"Content-Type": "application/json"}, **extra,
-            )
+            return await _post(self.transport, action, body, **extra)
         # Order as in every seed example: user, pwd, action, json (percent-encoded).
         query = (("user", self.credentials.username), ("pwd", self._pwd),
                  ("action", action), ("json", body))
