@@ -55,9 +55,19 @@ class Camera(ABC):
     dialect: ClassVar[str]
     default_rtsp_port: ClassVar[int] = 554
 
-    def __init__(self, transport: Transport, credentials: Credentials) -> None:
+    def __init__(
+        self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
+    ) -> None:
         self.transport = transport
         self.credentials = credentials
+        # How this device authenticated last time (:attr:`auth_scheme` of an earlier
+        # connection, kept by the owner): a dialect starts with it instead of trying.
+        self.auth_hint = auth_hint
+        # Whether something on the device checked the password and accepted it. A
+        # dialect whose login path would have accepted any password (a request that
+        # works without credentials) sets this False in :meth:`login`; then
+        # :meth:`verify_login` asks the device's other services.
+        self.login_verified = True
         self.info = DeviceInfo(dialect=self.dialect)
         self.capabilities = Capabilities()
         self.state: State = {}
@@ -91,12 +101,64 @@ class Camera(ABC):
         """Whether the host speaks this dialect. Must not attempt a login."""
 
     @classmethod
-    async def connect(cls, transport: Transport, credentials: Credentials) -> Self:
-        """Log in once, then discover the device. Never retries a failed login."""
-        camera = cls(transport, credentials)
+    async def connect(
+        cls,
+        transport: Transport,
+        credentials: Credentials,
+        *,
+        auth_hint: str | None = None,
+        rtsp_port: int | None = None,
+    ) -> Self:
+        """Log in once, then discover the device. Never retries a failed login.
+
+        When the login did not prove the password (:attr:`login_verified`), the
+        device's RTSP server is asked to check it; a refusal there raises
+        :class:`AuthError` like a refused login.
+        """
+        camera = cls(transport, credentials, auth_hint=auth_hint)
         await camera.login()
         await camera.discover()
+        if not camera.login_verified:
+            await camera.verify_login(rtsp_port)
         return camera
+
+    @property
+    def auth_scheme(self) -> str | None:
+        """How the device authenticated this time, for :attr:`auth_hint` next time.
+
+        The default reports the transport's HTTP scheme (``basic``/``digest``);
+        dialects with their own login mechanisms override it.
+        """
+        return self.transport.auth_scheme
+
+    async def verify_login(self, rtsp_port: int | None = None) -> None:
+        """Prove the password against the device's RTSP server.
+
+        At most one refusal: the first server that refuses ends it with
+        :class:`AuthError`. A server that answers without asking for a login proves
+        nothing; :attr:`login_verified` then stays False and the owner tells the
+        user that the device takes commands without a password.
+        """
+        port = rtsp_port or self.default_rtsp_port
+        candidates = self.rtsp_candidates(StreamKind.MAIN, port) + self.rtsp_candidates(
+            StreamKind.SUB, port
+        )
+        user, password = self.credentials.username, self.credentials.password
+        for url in dict.fromkeys(candidates):
+            try:
+                probe = await rtsp.probe_login(url, user, password)
+            except AuthError as err:
+                raise self._refused(f"the RTSP server refused the login: {err}") from err
+            except CameraError as err:
+                _LOGGER.debug("Password check of %s over RTSP failed: %s", self, err)
+                return  # no RTSP server to ask: unverified
+            if probe is rtsp.LoginProbe.VERIFIED:
+                _LOGGER.debug("The RTSP server of %s checked the password", self)
+                self.login_verified = True
+                return
+            if probe is rtsp.LoginProbe.OPEN:
+                _LOGGER.debug("The RTSP server of %s asks for no password", self)
+                return
 
     @abstractmethod
     async def login(self) -> None:

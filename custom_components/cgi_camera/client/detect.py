@@ -57,6 +57,7 @@ async def detect(
             maybe.append(cls)
     for cls in maybe:
         _LOGGER.debug("%s:%s may speak %s; trying one login", host, port, cls.dialect)
+        transport.identified = False
         try:
             return await _connect(cls, transport, credentials)
         except AuthError:
@@ -82,10 +83,17 @@ async def connect(
     credentials: Credentials,
     *,
     https: bool = False,
+    auth_hint: str | None = None,
+    rtsp_port: int | None = None,
 ) -> Camera:
-    """Connect to a camera whose dialect is already known (set-up after the flow)."""
+    """Connect to a camera whose dialect is already known (set-up after the flow).
+
+    ``auth_hint`` is the :attr:`Camera.auth_scheme` of an earlier connection, so a
+    Digest-only camera is never sent Basic; ``rtsp_port`` is where the RTSP server
+    that may check the password listens (see :meth:`Camera.verify_login`).
+    """
     cls = BY_NAME.get(dialect)
     if cls is None:
         raise UnsupportedDevice(f"unknown dialect {dialect!r}")
     transport = Transport(session, host, port, https=https, timeout=DEFAULT_TIMEOUT)
-    return await cls.connect(transport, credentials)
+    return await cls.connect(transport, credentials, auth_hint=auth_hint, rtsp_port=rtsp_port)

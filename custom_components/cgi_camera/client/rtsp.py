@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+from enum import Enum
 import logging
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -30,19 +31,48 @@ def with_credentials(url: str, username: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
 
 
+class LoginProbe(Enum):
+    """What a DESCRIBE with credentials tells about the password."""
+
+    VERIFIED = "verified"  # the server asked for a login and accepted ours
+    OPEN = "open"  # the server answered without asking for any login
+    MISSING = "missing"  # no stream at this path (404 and friends): nothing learned
+
+
 async def describe(url: str, username: str, password: str, *, timeout: float = 5.0) -> bool:
     """True when ``url`` answers DESCRIBE with 200, False for 404 and friends.
 
     Raises :class:`AuthError` when the credentials are refused, and
     :class:`ConnectError` / :class:`Timeout` when nothing usable answers.
     """
+    found, _challenged = await _timed(url, username, password, timeout)
+    return found
+
+
+async def probe_login(
+    url: str, username: str, password: str, *, timeout: float = 5.0
+) -> LoginProbe:
+    """Whether the RTSP server at ``url`` checks the password, and accepts ours.
+
+    One DESCRIBE (two when challenged): a refusal raises :class:`AuthError` and is
+    the single failed login this costs. :class:`ConnectError`/:class:`Timeout` as
+    for :func:`describe`.
+    """
+    found, challenged = await _timed(url, username, password, timeout)
+    if not found:
+        return LoginProbe.MISSING
+    return LoginProbe.VERIFIED if challenged else LoginProbe.OPEN
+
+
+async def _timed(url: str, username: str, password: str, timeout: float) -> tuple[bool, bool]:
     try:
         return await asyncio.wait_for(_describe(url, username, password), timeout)
     except TimeoutError as err:
         raise Timeout(f"RTSP {redact_url(url)} did not answer in time") from err
 
 
-async def _describe(url: str, username: str, password: str) -> bool:
+async def _describe(url: str, username: str, password: str) -> tuple[bool, bool]:
+    """(found, challenged): a 200, and whether a 401 challenge came before it."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or 554
@@ -53,13 +83,14 @@ async def _describe(url: str, username: str, password: str) -> bool:
         raise ConnectError(f"RTSP {redact_url(clean)}: {type(err).__name__}") from err
     try:
         status, headers = await _exchange(reader, writer, clean, 1, None)
+        challenged = status == 401
         if status == 401 and username:
             authorization = _authorization(headers, username, password, clean)
             status, headers = await _exchange(reader, writer, clean, 2, authorization)
         if status == 401:
             raise AuthError(f"RTSP {redact_url(clean)} refused the credentials")
         _LOGGER.debug("RTSP DESCRIBE %s -> %s", redact_url(clean), status)
-        return status == 200
+        return status == 200, challenged
     finally:
         writer.close()
         with contextlib.suppress(OSError):

@@ -120,6 +120,11 @@ class Transport:
         # The last Digest challenge seen, even before credentials were known: an
         # unauthenticated fingerprint's 401 saves the login a Basic round trip.
         self._challenge: Challenge | None = None
+        # Whether the host is known to speak the dialect about to log in: True after
+        # a fingerprint said so or when the dialect comes from a config entry, False
+        # when detection only guesses ("maybe"). Credentials that would land in the
+        # host's access log (query strings) go only to identified hosts.
+        self.identified = True
 
     def use_auth(self, credentials: Credentials, mode: AuthMode = "basic") -> None:
         """Authenticate every later request with ``credentials`` (HTTP Basic/Digest)."""
@@ -128,6 +133,13 @@ class Transport:
         self._digest = None
         if self._challenge is not None:
             self._digest = self._digest_for(self._challenge, credentials)
+
+    @property
+    def auth_scheme(self) -> str | None:
+        """The HTTP auth scheme in use: ``digest`` once challenged, else the mode."""
+        if self.credentials is None or self.auth_mode is None:
+            return None
+        return "digest" if self._digest is not None else self.auth_mode
 
     @property
     def base_url(self) -> str:
@@ -219,7 +231,7 @@ class Transport:
         shown = redact_url(url)
         budget = aiohttp.ClientTimeout(total=timeout if timeout is not None else self.timeout)
         async with self._slots:
-            with self._errors():
+            with self.errors():
                 async with self.session.request(
                     method,
                     url,
@@ -258,7 +270,7 @@ class Transport:
         self, url: URL, authorization: str | None, budget: aiohttp.ClientTimeout,
         headers: Mapping[str, str] | None = None,
     ) -> aiohttp.ClientResponse:
-        with self._errors():
+        with self.errors():
             resp = await self.session.get(
                 url, headers=_with_auth(headers, authorization), timeout=budget,
                 allow_redirects=False,
@@ -268,8 +280,10 @@ class Transport:
         return resp
 
     @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Translate aiohttp's and the socket's exceptions into the client's taxonomy."""
+    def errors(self) -> Iterator[None]:
+        """Translate aiohttp's and the socket's exceptions into the client's taxonomy.
+
+        Wrap every read of a response obtained outside :meth:`request` (streams)."""
         try:
             yield
         except ProtocolError:

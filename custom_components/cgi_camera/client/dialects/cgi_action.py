@@ -368,8 +368,10 @@ class CgiActionCamera(Camera):
 
     dialect = DIALECT
 
-    def __init__(self, transport: Transport, credentials: Credentials) -> None:
-        super().__init__(transport, credentials)
+    def __init__(
+        self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
+    ) -> None:
+        super().__init__(transport, credentials, auth_hint=auth_hint)
         self._pwd = md5_password(credentials.password)
         # POST /action/<action> with a JSON body instead of the GET form: decided at
         # login, then kept for this device.

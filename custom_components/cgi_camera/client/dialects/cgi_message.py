@@ -432,8 +432,10 @@ class CgiMessageCamera(Camera):
 
     dialect = DIALECT
 
-    def __init__(self, transport: Transport, credentials: Credentials) -> None:
-        super().__init__(transport, credentials)
+    def __init__(
+        self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
+    ) -> None:
+        super().__init__(transport, credentials, auth_hint=auth_hint)
         self._device: dict[str, str] = {}
         self._groups: list[_Group] = []
         self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}

@@ -283,8 +283,10 @@ class ParamCgiCamera(Camera):
 
     dialect = DIALECT
 
-    def __init__(self, transport: Transport, credentials: Credentials) -> None:
-        super().__init__(transport, credentials)
+    def __init__(
+        self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
+    ) -> None:
+        super().__init__(transport, credentials, auth_hint=auth_hint)
         self._query_auth = False  # credentials as first query parameters instead of Basic
         self._nvr = False
         self._scheme: str | None = None

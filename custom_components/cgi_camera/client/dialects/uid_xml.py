@@ -255,8 +255,10 @@ class UidXmlCamera(Camera):
 
     dialect = DIALECT
 
-    def __init__(self, transport: Transport, credentials: Any) -> None:
-        super().__init__(transport, credentials)
+    def __init__(
+        self, transport: Transport, credentials: Any, *, auth_hint: str | None = None
+    ) -> None:
+        super().__init__(transport, credentials, auth_hint=auth_hint)
         self._uid: str | None = None
         self._generation = 0  # bumps on every login, so concurrent retries log in once
         self._last_ok = 0.0
