@@ -35,6 +35,7 @@ import os
 from pathlib import Path
 import platform
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -47,11 +48,9 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
 # The demo already knows how to onboard a fresh hass over REST; reuse it.
-from demo import HassApi, flow_outcome  # noqa: E402
-
+from scripts.demo import DemoError, HassApi, flow_outcome, recovery_mode, tail  # noqa: E402
 from tests.sim.base import RequestRecord, SimServer  # noqa: E402
 from tests.sim.cgi_action import CgiActionSim  # noqa: E402
 from tests.sim.cgi_message import CgiMessageSim  # noqa: E402
@@ -72,10 +71,18 @@ DEFAULT_ALARM_INTERVAL = 1.0
 # instead of timing out, and no RTSP server skews the numbers.
 DEAD_RTSP_PORT = 1
 HASS_UP_TIMEOUT = 240.0
-STOP_TIMEOUT = 30.0
+# Unloading a thousand entries takes a while; past this hass is killed.
+STOP_TIMEOUT = 120.0
 ALARM_TIMEOUT = 10.0
+# Until every camera's entities have a state, counted from the last config flow.
 SETUP_TIMEOUT = 300.0
+SETUP_TIMEOUT_PER_CAMERA = 0.5
 PROBE_PERIOD_MS = 100
+# Open files per camera, in the bench (listener, hass's connections to it) and in
+# hass (its connections: two request slots, the push stream), with room to spare.
+FILES_PER_CAMERA = 8
+FILES_BASE = 1024
+HASS_LOG_TAIL = 40
 
 
 def log(msg: str) -> None:
@@ -140,6 +147,25 @@ def proc_rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise BenchError(f"no VmRSS for pid {pid}")
+
+
+def raise_file_limit(cameras: int) -> int:
+    """Lift the soft open-files limit to the hard one (hass inherits it).
+
+    The usual soft limit, 1024, runs out near 100 cameras; failing up front says why
+    instead of "Too many open files" half-way through.
+    """
+    need = FILES_BASE + FILES_PER_CAMERA * cameras
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < need:
+        raise BenchError(
+            f"{cameras} cameras need about {need} open files; the hard limit is {hard}"
+            " (raise it: ulimit -Hn, /etc/security/limits.conf, or systemd LimitNOFILE)"
+        )
+    if soft != resource.RLIM_INFINITY and soft < need:
+        soft = need if hard == resource.RLIM_INFINITY else hard
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return int(soft)
 
 
 PROBE_MANIFEST = {
@@ -267,7 +293,13 @@ class Hass:
 
     def check(self) -> None:
         if self.proc is not None and self.proc.returncode is not None:
-            raise BenchError(f"hass exited with code {self.proc.returncode}; see {self.log_path}")
+            raise BenchError(f"hass exited with code {self.proc.returncode}")
+
+    def check_starting(self) -> None:
+        """Also raise when hass fell back to recovery mode: its API never comes up then."""
+        self.check()
+        if why := recovery_mode(self.log_path):
+            raise BenchError(why)
 
     async def stop(self) -> None:
         proc = self.proc
@@ -287,23 +319,25 @@ class Hass:
 async def wait_hass_running(api: HassApi, hass: Hass) -> None:
     deadline = time.monotonic() + HASS_UP_TIMEOUT
     while time.monotonic() < deadline:
-        hass.check()
+        hass.check_starting()
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-            async with api.session.get(api.base + "/api/onboarding") as resp:
+            async with api.session.get(api.base + "/api/onboarding",
+                                       timeout=aiohttp.ClientTimeout(total=10)) as resp:
                 if resp.status == 200:
                     return
         await asyncio.sleep(0.5)
     raise BenchError(f"hass HTTP API not up after {HASS_UP_TIMEOUT:.0f} s")
 
 
-async def wait_core_running(api: HassApi) -> None:
+async def wait_core_running(api: HassApi, hass: Hass) -> None:
     """Start-up work (integration loading) must not count as idle load."""
     deadline = time.monotonic() + HASS_UP_TIMEOUT
     while time.monotonic() < deadline:
+        hass.check_starting()
         if (await api.request("GET", "/api/config")).get("state") == "RUNNING":
             return
         await asyncio.sleep(0.5)
-    raise BenchError("hass never reached RUNNING")
+    raise BenchError(f"hass not RUNNING after {HASS_UP_TIMEOUT:.0f} s")
 
 
 # ------------------------------------------------------------------------- cameras
@@ -411,6 +445,13 @@ class StateWatch:
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
+    def check(self) -> None:
+        """Raise when the websocket ended: every later measurement would wait in vain."""
+        if self.task is not None and self.task.done():
+            if not self.task.cancelled() and (err := self.task.exception()) is not None:
+                raise BenchError(f"state websocket failed: {err!r}") from err
+            raise BenchError("state websocket closed by hass (see its log)")
+
     def expect(self, entity_id: str, state: str) -> asyncio.Future[tuple[float, float]]:
         """Future of (receive monotonic, hass last_changed epoch) for that state."""
         fut: asyncio.Future[tuple[float, float]] = asyncio.get_running_loop().create_future()
@@ -430,7 +471,7 @@ class StateWatch:
                                 "event_type": "state_changed"})
             async for msg in ws:
                 if msg.type != aiohttp.WSMsgType.TEXT:
-                    break
+                    raise BenchError(f"state websocket ended: {msg.type.name} {msg.data!r}")
                 now = time.monotonic()
                 data = json.loads(msg.data)
                 for item in data if isinstance(data, list) else [data]:
@@ -522,12 +563,18 @@ async def measure_setup(ctx: Ctx) -> dict[str, Any]:
             if eid.startswith("binary_sensor.") and (pushed or polled):
                 cam.alarm_entity = eid
     # Ready = every enabled entity of the entry has had a state other than unavailable.
-    deadline = time.monotonic() + SETUP_TIMEOUT
+    limit = max(SETUP_TIMEOUT, SETUP_TIMEOUT_PER_CAMERA * len(ctx.cams))
+    deadline = time.monotonic() + limit
     while True:
+        ctx.watch.check()
+        ctx.hass.check()
         pending = [c for c in ctx.cams
                    if not c.entities or any(e not in ctx.watch.first_available
                                             for e in c.entities)]
-        if not pending or time.monotonic() > deadline:
+        if not pending:
+            break
+        if time.monotonic() > deadline:
+            log(f"{len(pending)} cameras still not fully available after {limit:.0f} s")
             break
         await asyncio.sleep(0.5)
     per_cam: list[float] = []
@@ -608,12 +655,12 @@ async def measure_steady(ctx: Ctx) -> dict[str, Any]:
             "settings_per_group_cam_min_mean": settings / n_groups if n_groups else None,
             "steady_groups_seen": dict(groups),
         }
-    push = [c for c in ctx.cams if isinstance(c.sim, ParamCgiSim)]
+    push = [c.sim for c in ctx.cams if isinstance(c.sim, ParamCgiSim)]
     return {
         "cost": cost,
         "loop_lag_ms": dist(lag),
         "requests": per_dialect,
-        "push_streams_up": sum(1 for c in push if c.sim.attach_clients > 0),
+        "push_streams_up": sum(1 for sim in push if sim.attach_clients > 0),
         "push_cameras": len(push),
     }
 
@@ -744,6 +791,7 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     watch = StateWatch()
     result: dict[str, Any] = {"loadavg_start": os.getloadavg()}
     try:
+        started = time.monotonic()
         index = 0
         for _ in range(args.cameras):
             for dialect in DIALECTS:
@@ -751,7 +799,8 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                 await sim.start()
                 cams.append(Cam(dialect, index, sim))
                 index += 1
-        log(f"{len(cams)} simulated cameras up ({args.cameras} per dialect)")
+        log(f"{len(cams)} simulated cameras up ({args.cameras} per dialect)"
+            f" in {time.monotonic() - started:.1f} s")
         write_config(hass.config_dir, port)
         await hass.start()
         timeout = aiohttp.ClientTimeout(total=120)
@@ -760,10 +809,11 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             api = HassApi(session, f"http://127.0.0.1:{port}")
             await wait_hass_running(api, hass)
             await api.onboard()
-            await wait_core_running(api)
+            await wait_core_running(api, hass)
             assert api.token is not None
             watch.task = asyncio.create_task(watch.run(session, api.base, api.token))
             await asyncio.wait_for(watch.ready.wait(), 30)
+            watch.check()
             ctx = Ctx(args, api, hass, watch, cams)
 
             await asyncio.sleep(args.settle)
@@ -791,6 +841,7 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             log("snapshots")
             result["snapshot"] = await measure_snapshot(ctx)
             hass.check()
+            watch.check()
             result["loadavg_end"] = os.getloadavg()
             return result
     finally:
@@ -1001,6 +1052,12 @@ def main() -> int:
         args.settle = 5
     os.chdir(ROOT)
     signal.signal(signal.SIGTERM, _terminate)
+    try:
+        files = raise_file_limit(args.cameras * len(DIALECTS))
+    except BenchError as err:
+        log(f"FAILED: {err}")
+        return 1
+    log(f"open files limit {files}")
     RESULTS.mkdir(exist_ok=True)
     results: list[dict[str, Any]] = []
     started = datetime.now()
@@ -1011,9 +1068,11 @@ def main() -> int:
         run_dir = RESULTS / stem / f"run{run_no}"
         try:
             results.append(asyncio.run(run_once(args, run_dir)))
-        except (BenchError, aiohttp.ClientError, TimeoutError) as err:
+        except (BenchError, DemoError, aiohttp.ClientError, TimeoutError) as err:
+            hass_log = run_dir / "hass.log"
             log(f"run {run_no} FAILED: {type(err).__name__}: {err}")
-            log(f"hass log: {run_dir / 'hass.log'}")
+            print(f"--- last lines of {hass_log} ---\n{tail(hass_log, HASS_LOG_TAIL)}\n---",
+                  file=sys.stderr, flush=True)
             return 1
         errors = [line for line in (run_dir / "hass.log").read_text(errors="replace")
                   .splitlines() if " ERROR " in line]

@@ -137,6 +137,29 @@ def tail(path: Path, lines: int = 60) -> str:
     return "\n".join(text[-lines:])
 
 
+# What hass logs when a core integration (frontend, http...) failed: it then serves
+# only a recovery UI, on its stored or default port, and never the configured API.
+RECOVERY_MARKERS = ("Activating recovery mode", "Starting in recovery mode")
+
+
+def recovery_mode(log_path: Path) -> str | None:
+    """Why hass fell back to recovery mode, read from its log; None when it did not."""
+    try:
+        lines = log_path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return None
+    if not any(marker in line for line in lines for marker in RECOVERY_MARKERS):
+        return None
+    failed = [line.split("] ", 1)[-1] for line in lines
+              if " ERROR " in line and "[homeassistant.setup]" in line]
+    why = "\n  ".join(dict.fromkeys(failed)) or "(no set-up error logged)"
+    hint = ""
+    if any("hass_frontend" in line for line in failed):
+        hint = ("\n  The frontend package is missing: install requirements/demo.txt into"
+                " the venv (scripts/demo and scripts/bench do).")
+    return f"Home Assistant started in recovery mode:\n  {why}{hint}"
+
+
 def check_turbojpeg() -> None:
     """hass's camera/stream code needs libturbojpeg (Debian: libturbojpeg0)."""
     if ctypes.util.find_library("turbojpeg") is None:
@@ -341,11 +364,13 @@ class HassApi:
                 raise DemoError(f"{method} {path} -> HTTP {resp.status}: {text[:500]}")
             return json.loads(text) if text else None
 
-    async def wait_up(self, children: Children) -> None:
+    async def wait_up(self, children: Children, log_path: Path = HASS_LOG) -> None:
         deadline = time.monotonic() + HASS_API_TIMEOUT
         while time.monotonic() < deadline:
             if dead := children.dead():
                 raise DemoError(dead)
+            if why := recovery_mode(log_path):
+                raise DemoError(why)
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with self.session.get(self.base + "/api/onboarding") as resp:
                     if resp.status == 200:
@@ -457,7 +482,10 @@ class HassApi:
 
     async def ws_command(self, msg: dict[str, Any]) -> Any:
         """One websocket command (the entity registry has no REST endpoint)."""
-        async with self.session.ws_connect(self.base + "/api/websocket") as ws:
+        # No message size limit: the entity registry of 1000 cameras is ~30 MB, far
+        # past aiohttp's 4 MiB default (MESSAGE_TOO_BIG).
+        async with self.session.ws_connect(self.base + "/api/websocket",
+                                           max_msg_size=0) as ws:
             await ws.receive_json()  # auth_required
             await ws.send_json({"type": "auth", "access_token": self.token})
             auth = await ws.receive_json()

@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Generator
 import hashlib
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import pytest
 
 from tests.sim.param_cgi import ParamCgiSim
 from tests.sim.uid_xml import UidXmlSim
 
+pytest_plugins = ["tests.deprecations"]  # a deprecation report of cgi_camera fails the test
 PASSWORD = "p@ss w/%&?#:\"'<>ü"
 USERNAME = "admin"
-# The password as it could leak: raw, percent-encoded, or as cgi_action's md5.
+# The password as it could leak: raw, percent-encoded, as cgi_action's md5, in Basic.
 SECRETS = (
     PASSWORD,
     quote(PASSWORD, safe=""),
+    quote_plus(PASSWORD),
     hashlib.md5(PASSWORD.encode()).hexdigest(),
+    base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode(),  # a Basic header
 )
 
 
 @pytest.fixture(autouse=True)
 def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Generator[None]:
-    """Every test runs with DEBUG logging, and no log line may carry the password.
+    """Every test runs with DEBUG logging of every logger, and no line may carry the password.
 
-    Scanning the whole run (not one test) is what catches the odd debug line that
-    prints a URL or a request unredacted.
+    Every logger, not only ours: Home Assistant and the libraries it hands our URLs
+    to (ffmpeg's helper, the stream component, aiohttp) log them too. Libraries'
+    loggers that set a level of their own are lowered to DEBUG for the test as well;
+    ours keep theirs, which are behaviour under test (the alarm poll's bookkeeping
+    is quiet on purpose). Scanning the whole run (not one test) is what catches the
+    odd debug line that prints a URL or a request unredacted.
     """
-    caplog.set_level(logging.DEBUG, logger="custom_components.cgi_camera")
+    caplog.set_level(logging.DEBUG)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if (isinstance(logger, logging.Logger) and logger.level > logging.DEBUG
+                and not name.startswith("custom_components.cgi_camera")):
+            caplog.set_level(logging.DEBUG, logger=name)
     yield
     text = caplog.text
     for secret in SECRETS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import inspect
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -52,26 +53,65 @@ async def setup_entry(
     return entry
 
 
+# Bounds for tests that would fail anyway: a loaded machine (CI on a busy laptop) can
+# take seconds for what takes milliseconds when idle, so both are generous. A test
+# that passes never waits for them.
+SETTLE_TIMEOUT = 60.0
+UNTIL_TIMEOUT = 30.0
+
+
+def _name(task: asyncio.Future[Any]) -> str:
+    return task.get_name() if isinstance(task, asyncio.Task) else repr(task)
+
+
+def _pending_background(hass: HomeAssistant) -> list[asyncio.Future[Any]]:
+    """Background tasks still running, except endless alarm streams."""
+    return [
+        task for task in hass._background_tasks
+        if not task.done() and "alarm stream" not in _name(task)
+    ]
+
+
 async def settle(hass: HomeAssistant) -> None:
     """Wait for everything Home Assistant runs, background tasks included, except
-    endless alarm streams (which ``wait_background_tasks=True`` would wait for)."""
-    await hass.async_block_till_done()
-    for _ in range(5):
-        pending = [
-            task for task in hass._background_tasks
-            if not task.done() and "alarm stream" not in getattr(task, "get_name", str)()
-        ]
-        if not pending:
-            return
-        await asyncio.wait(pending, timeout=30)
-        await hass.async_block_till_done()
+    endless alarm streams (which ``wait_background_tasks=True`` would wait for).
+
+    Loops until nothing is left: a task may start another (a refresh that finds a
+    channel adds its entities in the background).
+    """
+    try:
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            while True:
+                await hass.async_block_till_done()
+                pending = _pending_background(hass)
+                if not pending:
+                    return
+                await asyncio.wait(pending)
+    except TimeoutError:
+        names = sorted(_name(task) for task in _pending_background(hass))
+        raise AssertionError(
+            f"Home Assistant did not settle within {SETTLE_TIMEOUT:.0f} s: {names}"
+        ) from None
 
 
-async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+async def until(check: Callable[[], bool], timeout: float = UNTIL_TIMEOUT) -> None:
     """Wait for something that arrives over a real socket (a push, a reconnect)."""
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - the condition lives in HA state
-            await asyncio.sleep(0.01)
+    try:
+        async with asyncio.timeout(timeout):
+            while not check():  # noqa: ASYNC110 - the condition lives in HA state
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(
+            f"not true within {timeout:g} s: {_describe(check)}"
+        ) from None
+
+
+def _describe(check: Callable[[], bool]) -> str:
+    """The condition's source line, for the failure message."""
+    try:
+        return inspect.getsource(check).strip()
+    except (OSError, TypeError):
+        return repr(check)
 
 
 def entity_id(

@@ -158,6 +158,8 @@ async def test_repair_issue_for_a_dead_rtsp_override(
     registry = ir.async_get(hass)
     issue = registry.async_get_issue(DOMAIN, f"rtsp_override_{entry.entry_id}")
     assert issue is not None and issue.translation_key == "rtsp_override_failing"
-    hass.config_entries.async_update_entry(entry, options={CONF_RTSP_PORT: 1})
+    # Cleared through the options form, which reloads the entry (on every release).
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(flow["flow_id"], {CONF_RTSP_PORT: 1})
     await hass.async_block_till_done()
     assert registry.async_get_issue(DOMAIN, f"rtsp_override_{entry.entry_id}") is None

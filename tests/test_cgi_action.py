@@ -261,12 +261,14 @@ async def test_io_alarm_polling_events_and_triggers(
 
 
 async def test_post_only_device_in_home_assistant(hass: HomeAssistant) -> None:
-    async with CgiActionSim(variant="post", username=USERNAME, password=PASSWORD) as sim:
-        entry = await setup_entry(hass, sim, "cgi_action", DEVICE_ID)
+    async with CgiActionSim(variant="post", username=USERNAME, password=PASSWORD,
+                            rtsp_port=1) as sim:
+        entry = await setup_entry(hass, sim, "cgi_action", DEVICE_ID,
+                                  options={CONF_RTSP_PORT: 1})
         assert entry.state is config_entries.ConfigEntryState.LOADED
         await _call(hass, "switch", "turn_on", _eid(hass, "switch", "motion_detection"))
         assert sim.groups["MotionDetConf"]["md_enable"] == 1
-        assert sim.get_refusals == 1  # the login's GET; everything else went by POST
+        assert sim.get_refusals == 0  # the credential-less POST went first: no GET at all
         assert "setMotionDetConf" in sim.posts
         await hass.config_entries.async_unload(entry.entry_id)
 
@@ -319,7 +321,8 @@ async def test_flow_finds_a_post_only_camera(hass: HomeAssistant) -> None:
     from homeassistant import config_entries
     from homeassistant.data_entry_flow import FlowResultType
 
-    async with CgiActionSim(variant="post", username=USERNAME, password=PASSWORD) as sim:
+    async with CgiActionSim(variant="post", username=USERNAME, password=PASSWORD,
+                            rtsp_auth="digest") as sim:
         sim.get_form = False
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": config_entries.SOURCE_USER}
@@ -333,6 +336,7 @@ async def test_flow_finds_a_post_only_camera(hass: HomeAssistant) -> None:
         await hass.async_block_till_done()
         entry = result["result"]
         assert entry.runtime_data.camera.post_form
+        assert entry.runtime_data.camera.login_verified  # by the RTSP server
         assert sim.posts and sim.failed_logins == 0
         brightness = entity_id(hass, "number", "brightness", DEVICE_ID)
         assert state_of(hass, brightness).state != "unavailable"

@@ -153,11 +153,15 @@ async def test_wrong_password_is_one_failed_login_then_latched(
 
 
 async def test_post_only_device_is_remembered(session: aiohttp.ClientSession) -> None:
-    async with CgiActionSim(variant="post", username=USERNAME, password=PASSWORD) as sim:
+    # Its RTSP port (from getRtspConf) has no server: nothing checks the password.
+    async with CgiActionSim(variant="post", username=USERNAME, password=PASSWORD,
+                            rtsp_port=1) as sim:
         camera = await _camera(session, sim)
-        assert camera.post_form
+        assert camera.post_form and camera.auth_scheme == "post"
+        # The credential-less POST went first: no GET that is refused whatever the
+        # password. Nothing checked the password (no RTSP server here).
         refusals = sim.get_refusals
-        assert refusals == 1  # the one GET at login
+        assert refusals == 0 and not camera.login_verified
         await camera.write(K.BRIGHTNESS, 90)
         await camera.ptz_move(PtzMove.LEFT, 100)
         assert await camera.read_state()
@@ -389,7 +393,9 @@ async def test_snapshot_garbage(session: aiohttp.ClientSession) -> None:
         (b'{"code": 0, "deviceID": "X", "version": "1"}', Fingerprint.YES),
         (b'{"code": 0}', Fingerprint.NO),
         (b"OK", Fingerprint.NO),
+        (b"[" * 100_000 + b"]" * 100_000, Fingerprint.NO),  # RecursionError in json
     ],
+    ids=["envelope", "no_identity", "text", "deep"],
 )
 async def test_fingerprint_bodies(
     session: aiohttp.ClientSession, body: bytes, verdict: Fingerprint

@@ -278,12 +278,10 @@ async def test_ptz_query_edge_cases(
         else:
             sim.groups[("ptz", "PTZCtrlInfo")] = ptz_group  # an empty answer
         camera = await _camera(session, sim)
-        if ptz_group is None:
-            assert camera.capabilities.ptz is None
-        else:
-            # Nothing to read ranges from: SpeedInfo proves the head, seed defaults.
-            assert camera.capabilities.ptz is not None
-            assert camera.capabilities.ptz.speed_max == 8
+        # 402 (no such group) or nothing to read ranges from is not "no head":
+        # SpeedInfo answers, so there is one, with the seed's defaults.
+        assert camera.capabilities.ptz is not None
+        assert camera.capabilities.ptz.speed_max == 8
 
 
 # -- writes ---------------------------------------------------------------------------
@@ -442,5 +440,6 @@ async def test_media(session: aiohttp.ClientSession) -> None:
         assert camera.rtsp_candidates(StreamKind.MAIN, 554)[0].endswith(":554/1/h264major")
         assert camera.rtsp_candidates(StreamKind.SUB, 554)[0].endswith(":554/1/h264minor")
         sim.fail("/jpgimage/1/image.jpg", 404)
+        sim.fail("/mjpgstreamreq/1/image.jpg", 404)
         with pytest.raises(NotSupported):
             await camera.snapshot()

@@ -284,3 +284,21 @@ async def test_cameras_without_mjpeg_serve_stills(
     assert resp.status == 200
     assert b"--frameboundary" in await resp.content.read(4096)
     resp.close()
+
+
+async def test_ptz_query_refused_still_gives_ptz(hass: HomeAssistant) -> None:
+    """Issue 11: ptz_query answers 402 while ptz_get works: the camera has PTZ."""
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest",
+                             overrides={"ptz_query": "402"}) as sim:
+        await setup_entry(hass, sim, "cgi_message", MAC, options={CONF_RTSP_PORT: 1})
+        await _call(hass, "button", "press", _eid(hass, "button", "ptz_stop"))
+        assert sim.ptz_log[-1] == {"Stop": "0"}
+        await hass.services.async_call(
+            DOMAIN, "ptz", {ATTR_ENTITY_ID: _eid(hass, "camera", "camera"),
+                            "movement": "up", "speed": 100, "duration": 0.01},
+            blocking=True,
+        )
+        # No query range: SpeedInfo's documented 1 ... 8 bounds the speed.
+        assert sim.ptz_log[-2:] == [
+            {"Direction": "1", "PanSpeed": "8", "TiltSpeed": "8"}, {"Stop": "0"}
+        ]

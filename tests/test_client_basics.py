@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
-from custom_components.cgi_camera.client.digest import DigestAuth, parse_challenge
+from custom_components.cgi_camera.client.clock import wall_clock
+from custom_components.cgi_camera.client.digest import (
+    DigestAuth,
+    answerable,
+    best_digest,
+    parse_challenge,
+    parse_challenges,
+)
 from custom_components.cgi_camera.client.errors import ProtocolError
 from custom_components.cgi_camera.client.models import PtzCapabilities, PtzMove, normalize_mac
 from custom_components.cgi_camera.client.rtsp import with_credentials
@@ -68,8 +77,63 @@ def test_digest_without_qop_and_unknown_algorithm() -> None:
     plain = parse_challenge('Digest realm="r", nonce="n"')
     header = DigestAuth(plain, "u", "p").header("DESCRIBE", "rtsp://h/x")
     assert "qop" not in header and 'response="' in header
-    with pytest.raises(ValueError):
+    # The camera's choice, not a bug of ours: a protocol error, never a ValueError.
+    with pytest.raises(ProtocolError):
         DigestAuth(parse_challenge('Digest realm="r", nonce="n", algorithm=SHA-512'), "u", "p")
+
+
+def test_several_challenges_in_one_header_prefer_the_strongest_digest() -> None:
+    header = (
+        'Basic realm="cam", Digest realm="cam", nonce="n1", algorithm=MD5, qop="auth", '
+        'Digest realm="cam", nonce="n2", algorithm=SHA-256, qop="auth"'
+    )
+    challenges = parse_challenges(header)
+    assert [c.scheme for c in challenges] == ["basic", "digest", "digest"]
+    assert challenges[0].params == {"realm": "cam"}
+    best = best_digest(challenges)
+    assert best is not None and best.params["nonce"] == "n2"
+    # A quoted comma or scheme name stays inside its value; escapes are undone.
+    (one,) = parse_challenges(r'Digest realm="a, Basic b", nonce="x\"y"')
+    assert one.params == {"realm": "a, Basic b", "nonce": 'x"y'}
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "   ",
+        ",,,,",
+        "Digest",
+        'Digest realm="unterminated',
+        "Digest " + "a=" * 5000,
+        "Digest " + '"' * 5000,
+        "Digest " + "\\" * 5000,
+        "\x00\xff" * 100,
+        'Digest realm="r", nonce="n", algorithm="' + "A" * 10000 + '"',
+        "Basic " + "=" * 3000,
+        "Negotiate YWJjZA==",
+    ],
+)
+def test_hostile_challenges_never_raise(header: str) -> None:
+    challenges = parse_challenges(header)
+    assert parse_challenge(header).scheme == (challenges[0].scheme if challenges else "")
+    assert best_digest(challenges) is None
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        'Digest realm="r", nonce="n", algorithm=SHA-512-256',  # not ours to speak
+        'Digest realm="r"',  # no nonce
+        'Digest realm="r", nonce="n\r\nX-Injected: 1"',  # would split our own header
+        'Digest realm="r\x00", nonce="n"',
+    ],
+)
+def test_unanswerable_digest_is_a_protocol_error(challenge: str) -> None:
+    parsed = parse_challenge(challenge)
+    assert not answerable(parsed)
+    with pytest.raises(ProtocolError):
+        DigestAuth(parsed, "u", "p")
 
 
 def test_safe_xml_recovers_the_seeds_malformed_documents() -> None:
@@ -133,3 +197,19 @@ def test_rtsp_credentials_are_percent_encoded() -> None:
     userinfo = url[len("rtsp://") : url.rindex("@")]
     assert "@" not in userinfo and "/" not in userinfo and "#" not in userinfo
     assert with_credentials("rtsp://u:p@h/x", "", "") == "rtsp://h/x"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9" * 5000, "2024-01-01 00:00:" + "9" * 5000, "99999999-1-1-1-1-1", "x" * 100,
+     "2024-13-01 00:00:00", "1-2-3"],
+)
+def test_hostile_device_times_are_protocol_errors(text: str) -> None:
+    """A camera's clock text never raises outside the client's taxonomy (issue 17.8)."""
+    with pytest.raises(ProtocolError):
+        wall_clock(text)
+
+
+def test_device_times_in_both_firmware_formats() -> None:
+    assert wall_clock("2017-11-30 08:00:00") == datetime(2017, 11, 30, 8, 0, 0)
+    assert wall_clock("2020-1-16-12-12-43") == datetime(2020, 1, 16, 12, 12, 43)

@@ -174,7 +174,7 @@ async def test_already_configured_updates_host(
         flow_id, _user_input(uid_sim.host, uid_sim.port)
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "address_updated"
     assert entry.data["port"] == uid_sim.port
     await hass.async_block_till_done()
 
@@ -243,6 +243,18 @@ async def test_options_flow(hass: HomeAssistant, uid_sim: UidXmlSim) -> None:
         result["flow_id"], {**base, CONF_SNAPSHOT_URL: "ftp://x"}
     )
     assert result["errors"] == {CONF_SNAPSHOT_URL: "invalid_snapshot_url"}
+    # The camera's login goes with the DESCRIBE: never to another host.
+    with socket.socket() as other:  # something listening, so only the host can refuse it
+        other.bind(("127.0.0.2", 0))
+        other.listen()
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {**base, CONF_RTSP_URL: f"rtsp://127.0.0.2:{other.getsockname()[1]}/live"},
+        )
+        assert result["errors"] == {CONF_RTSP_URL: "rtsp_url_other_host"}
+        other.settimeout(0)
+        with pytest.raises(BlockingIOError):
+            other.accept()  # no connection was ever made to it
     closed = _closed_port()
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**base, CONF_RTSP_URL: f"rtsp://127.0.0.1:{closed}/stream0"}

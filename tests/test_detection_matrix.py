@@ -1,7 +1,8 @@
 """Every dialect's fingerprint against every simulator: exactly one says "mine".
 
 A new dialect adds its simulators to SIMULATORS; its fingerprint joins the matrix by
-being registered in ``client/dialects/__init__.py``.
+being registered in ``client/dialects/__init__.py``. Hosts that no fingerprint
+recognises get at most one HTTP login, and never the password in a URL.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.cgi_camera.client.camera import Fingerprint
+from custom_components.cgi_camera.client.detect import detect
 from custom_components.cgi_camera.client.dialects import DIALECTS
-from custom_components.cgi_camera.client.transport import Transport
-from tests.conftest import PASSWORD, USERNAME
+from custom_components.cgi_camera.client.errors import AuthError, UnsupportedDevice
+from custom_components.cgi_camera.client.transport import Credentials, Transport
+from tests.conftest import PASSWORD, SECRETS, USERNAME
 from tests.sim.base import SimServer
 from tests.sim.cgi_action import CgiActionSim
 from tests.sim.cgi_message import CgiMessageSim
@@ -98,3 +102,79 @@ async def test_fingerprints(name: str) -> None:
         }
         # Fingerprinting never counts as a login attempt.
         assert getattr(sim, "failed_logins", 0) == 0
+
+
+# -- hosts no fingerprint recognised ------------------------------------------------
+
+
+class Unrecognised:
+    """A throwaway server that answers HTTP 401 (404 outside ``paths``) and records
+    every request it gets, as a host that is no camera of ours would."""
+
+    def __init__(self, challenge: str | None, paths: tuple[str, ...] = ("/",)) -> None:
+        self.challenge = challenge
+        self.paths = paths
+        self.seen: list[web.Request] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        self.seen.append(request)
+        if not request.path.startswith(self.paths):
+            return web.Response(status=404)
+        headers = {"WWW-Authenticate": self.challenge} if self.challenge else {}
+        return web.Response(status=401, text="401 Unauthorized", headers=headers)
+
+    @property
+    def logins(self) -> list[str]:
+        return [r.headers["Authorization"] for r in self.seen if "Authorization" in r.headers]
+
+    async def __aenter__(self) -> Unrecognised:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._answer)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+DIGEST = 'Digest realm="cam", nonce="abc123", qop="auth"'
+UNRECOGNISED: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "bare 401 everywhere": (None, ("/",)),
+    "Basic challenge everywhere": ('Basic realm="cam"', ("/",)),
+    "Digest challenge everywhere": (DIGEST, ("/",)),
+    # Only param_cgi's fingerprint sees a 401: the case that used to put the password
+    # in the query string (userName=…&password=…) when Basic was refused.
+    "bare 401 on param.cgi only": (None, ("/cgi-bin/param.cgi",)),
+    "Basic 401 on param.cgi only": ('Basic realm="cam"', ("/cgi-bin/param.cgi",)),
+    "Digest 401 on param.cgi only": (DIGEST, ("/cgi-bin/param.cgi",)),
+    "401 on cgi_message only": (None, ("/cgi/",)),
+}
+
+
+@pytest.mark.parametrize("name", list(UNRECOGNISED))
+async def test_unrecognised_host_gets_one_http_login_at_most(name: str) -> None:
+    """What README "Adding a camera" promises: a host no fingerprint recognised gets
+    at most one HTTP-authenticated request (Digest when it offered Digest, else Basic)
+    and never the password in a URL."""
+    challenge, paths = UNRECOGNISED[name]
+    async with Unrecognised(challenge, paths) as host, aiohttp.ClientSession() as session:
+        with pytest.raises((AuthError, UnsupportedDevice)):
+            await detect(session, "127.0.0.1", host.port, Credentials(USERNAME, PASSWORD))
+    assert host.seen, "detection asked nothing"
+    for request in host.seen:
+        query = request.query_string + request.raw_path
+        for secret in SECRETS:
+            assert secret not in query, f"password in the URL: {request.method} {request.path}"
+        assert not {"password", "pwd", "passwd"} & {k.lower() for k in request.query}
+        assert request.method in ("GET", "POST")
+        # POST bodies (cgi_action's credential-less probe) carry no password either.
+    assert len(host.logins) <= 1, host.logins
+    if challenge == DIGEST:
+        assert all(login.startswith("Digest ") for login in host.logins)

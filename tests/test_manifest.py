@@ -37,6 +37,42 @@ def test_manifest_shape() -> None:
     assert hacs["name"] and hacs["homeassistant"] and "render_readme" in hacs
 
 
+# What HACS' repository validation accepts (hacs/integration, utils/validate.py
+# HACS_MANIFEST_JSON_SCHEMA, extra keys refused; checked 2026-12-01) and requires of an
+# integration's manifest (INTEGRATION_MANIFEST_JSON_SCHEMA).
+HACS_JSON_KEYS = {
+    "content_in_root", "country", "filename", "hacs", "hide_default_branch",
+    "homeassistant", "name", "persistent_directory", "render_readme", "zip_release",
+}
+HACS_MANIFEST_KEYS = {"codeowners", "documentation", "domain", "issue_tracker", "name",
+                      "version"}
+
+
+def test_hacs_repository_validation() -> None:
+    root = COMPONENT.parent.parent
+    hacs = json.loads((root / "hacs.json").read_text())
+    assert set(hacs) <= HACS_JSON_KEYS, set(hacs) - HACS_JSON_KEYS
+    assert isinstance(hacs["name"], str)
+    assert not hacs.get("zip_release") or hacs.get("filename")
+    manifest = _load("manifest.json")
+    assert set(manifest) >= HACS_MANIFEST_KEYS
+    assert manifest["codeowners"]
+    assert (COMPONENT / "brand" / "icon.png").is_file()
+    # The one integration HACS manages: the only folder under custom_components/.
+    assert [p.name for p in (root / "custom_components").iterdir() if p.is_dir()
+            and not p.name.startswith("__")] == [manifest["domain"]]
+
+
+def test_licence_is_mit_and_named_in_the_readme() -> None:
+    root = COMPONENT.parent.parent
+    licence = (root / "LICENSE").read_text()
+    # The standard text, so GitHub (and HACS through it) identifies it as SPDX "MIT".
+    assert licence.startswith("MIT License\n\nCopyright (c) ")
+    assert "Permission is hereby granted, free of charge" in licence
+    readme = (root / "README.md").read_text()
+    assert re.search(r"\bMIT\b", readme) and "LICENSE" in readme
+
+
 def test_strings_mirror_translations() -> None:
     assert _load("strings.json") == _load("translations/en.json")
 

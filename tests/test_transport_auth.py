@@ -30,6 +30,11 @@ def _transport(session: aiohttp.ClientSession, sim: CgiMessageSim) -> Transport:
     return Transport(session, sim.host, sim.port, timeout=5)
 
 
+def _scheme(transport: Transport) -> str | None:
+    """``auth_scheme`` read afresh: mypy would keep an earlier assert's narrowing."""
+    return transport.auth_scheme
+
+
 def test_digest_matches_rfc7616_example() -> None:
     # RFC 7616 §3.9.1, the MD5 variant.
     challenge = parse_challenge(
@@ -214,3 +219,111 @@ async def test_unanswerable_challenges_are_not_retried(
         assert seen == [None, None]  # nothing we could answer: never a password
     finally:
         await runner.cleanup()
+
+
+class Offering:
+    """A server that answers 200 to any Digest and 401 with ``challenges`` otherwise."""
+
+    def __init__(self, *challenges: str) -> None:
+        self.challenges = challenges
+        self.seen: list[str | None] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        sent = request.headers.get("Authorization")
+        self.seen.append(sent)
+        if sent is not None and sent.startswith("Digest "):
+            return web.Response(text="ok")
+        response = web.Response(status=401)
+        for challenge in self.challenges:
+            response.headers.add("WWW-Authenticate", challenge)
+        return response
+
+    @property
+    def schemes(self) -> list[str]:
+        return [s.split()[0] if s else "none" for s in self.seen]
+
+    async def __aenter__(self) -> Offering:
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self._answer)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+MD5 = 'Digest realm="cam", nonce="n-md5", qop="auth"'
+SHA = 'Digest realm="cam", nonce="n-sha", algorithm=SHA-256, qop="auth"'
+OFFERS = {
+    "separate headers": ('Basic realm="cam"', MD5),
+    "one header": (f'Basic realm="cam", {MD5}',),
+    "md5 and sha-256": (MD5, SHA),
+    "sha-256 in one header with basic": (f'Basic realm="cam", {MD5}, {SHA}',),
+}
+
+
+@pytest.mark.parametrize("offer", list(OFFERS))
+async def test_digest_mode_answers_digest_among_several_offers(
+    session: aiohttp.ClientSession, offer: str
+) -> None:
+    async with Offering(*OFFERS[offer]) as server:
+        transport = Transport(session, "127.0.0.1", server.port, timeout=5)
+        transport.use_auth(CREDS, "digest")
+        assert transport.auth_scheme == "digest"
+        assert (await transport.get("/x")).status == 200
+        assert (await transport.get("/x")).status == 200
+        assert server.schemes == ["none", "Digest", "Digest"]
+        if "sha" in offer:
+            assert all("algorithm=SHA-256" in s for s in server.seen[1:] if s)
+
+
+@pytest.mark.parametrize("offer", list(OFFERS))
+async def test_fingerprint_challenge_makes_the_first_login_digest(
+    session: aiohttp.ClientSession, offer: str
+) -> None:
+    """The "basic" mode still never sends Basic to a host whose credential-less
+    answer offered Digest: the first login is signed at once."""
+    async with Offering(*OFFERS[offer]) as server:
+        transport = Transport(session, "127.0.0.1", server.port, timeout=5)
+        assert _scheme(transport) is None
+        assert (await transport.get("/fingerprint")).status == 401  # no credentials yet
+        transport.use_auth(CREDS, "basic")
+        assert _scheme(transport) == "digest"
+        assert (await transport.get("/login")).status == 200
+        resp = await transport.open_stream(transport.url("/stream"))
+        resp.close()
+        assert resp.status == 200
+        assert server.schemes == ["none", "Digest", "Digest"]
+
+
+async def test_digest_mode_sends_nothing_to_a_basic_only_host(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with Offering('Basic realm="cam"') as server:
+        transport = Transport(session, "127.0.0.1", server.port, timeout=5)
+        transport.use_auth(CREDS, "digest")
+        assert (await transport.get("/x")).status == 401
+        resp = await transport.open_stream(transport.url("/stream"))
+        resp.close()
+        assert server.schemes == ["none", "none"]
+
+
+async def test_auth_scheme_reports_what_was_used(session: aiohttp.ClientSession) -> None:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD) as sim:
+        transport = _transport(session, sim)
+        assert _scheme(transport) is None
+        transport.use_auth(CREDS, "basic")
+        assert (await transport.get(PATH, QUERY)).status == 200
+        assert _scheme(transport) == "basic"
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD, auth="digest") as sim:
+        transport = _transport(session, sim)
+        transport.use_auth(CREDS, "basic")
+        assert (await transport.get(PATH, QUERY)).status == 200
+        assert transport.auth_scheme == "digest"  # learned: the next set-up starts with it

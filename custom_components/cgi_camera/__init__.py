@@ -25,14 +25,18 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
+from . import password_check
 from .alarms import AlarmCoordinator, alarm_issue_id
 from .client import AuthError, CameraError, Credentials, StreamKind, connect
 from .clock_watch import ClockWatch, issue_id as clock_issue_id
+from .compat import OPTIONS_FLOW_RELOADS
 from .const import (
     CONF_ALARM_AUTO_OFF,
     CONF_ALARM_IDLE_TIMEOUT,
     CONF_ALARM_INTERVAL,
+    CONF_AUTH_SCHEME,
     CONF_DIALECT,
+    CONF_RTSP_PORT,
     CONF_SNAPSHOT_URL,
     CONF_STREAM,
     DEFAULT_ALARM_AUTO_OFF,
@@ -46,6 +50,7 @@ from .const import (
 from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry, CgiCameraData
 from .entity import device_identifier, device_info
+from .names import entry_name
 from .recording_view import RecordingView
 from .services import async_setup_services
 from .stream_finder import (
@@ -70,6 +75,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:
     """Connect to the camera and set up its entities."""
     data = entry.data
+    options = entry.options
     session = async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
     try:
         camera = await connect(
@@ -79,6 +85,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
             data[CONF_PORT],
             Credentials(data[CONF_USERNAME], data[CONF_PASSWORD]),
             https=data.get(CONF_SSL, False),
+            verify_ssl=data.get(CONF_VERIFY_SSL, True),
+            auth_hint=data.get(CONF_AUTH_SCHEME),
+            rtsp_port=options.get(CONF_RTSP_PORT),
         )
     except AuthError as err:
         raise ConfigEntryAuthFailed(
@@ -91,15 +100,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
             translation_placeholders={"error": str(err)},
         ) from err
 
+    if camera.auth_scheme != data.get(CONF_AUTH_SCHEME):
+        # Learned anew (firmware changed, or an entry older than the key): keep it.
+        hass.config_entries.async_update_entry(
+            entry, data={**data, CONF_AUTH_SCHEME: camera.auth_scheme}
+        )
+    password_check.async_update_issue(hass, entry, camera)
     # A clock kept as bare local time is read and set in the zone of this home.
     camera.time_zone = dt_util.get_default_time_zone()
-    options = entry.options
     stream = StreamKind(options.get(CONF_STREAM, DEFAULT_STREAM))
     stream_urls = await async_find_streams(
         camera, entry, stream, sorted(camera.capabilities.channels) or [1]
     )
     if not any(stream_urls.values()):
-        _LOGGER.info("No RTSP stream found for %s yet; showing snapshots", entry.title)
+        _LOGGER.info("No RTSP stream found for %s yet; showing snapshots", entry_name(entry))
     async_update_override_issue(hass, entry, stream_urls)
 
     coordinator = SettingsCoordinator(hass, entry, camera)
@@ -128,6 +142,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
         clock=ClockWatch(hass, entry, camera),
         stream_finder=StreamFinder(hass, entry),
         alarms=alarms,
+        options=dict(options),
     )
 
     async def _housekeeping(_now: object) -> None:
@@ -139,7 +154,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
             name=f"{DOMAIN} housekeeping",
         )
     )
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if not OPTIONS_FLOW_RELOADS:
+        entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     # The device first, so recorder channels can name it as their via_device.
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(entry, camera)
@@ -164,12 +180,19 @@ async def async_remove_config_entry_device(
 
 async def async_remove_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:
     """A deleted camera leaves no repair issue behind."""
-    for issue in (clock_issue_id(entry), alarm_issue_id(entry), override_issue_id(entry)):
+    for issue in (clock_issue_id(entry), alarm_issue_id(entry), override_issue_id(entry),
+                  password_check.issue_id(entry)):
         ir.async_delete_issue(hass, DOMAIN, issue)
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
+    """Reload for changed options, on releases whose options flow cannot (before 2025.8).
+
+    Only options: a config flow that changes the data reloads the entry itself
+    (``async_update_reload_and_abort``), so reloads never come twice.
+    """
+    if entry.options != entry.runtime_data.options:
+        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:

@@ -78,8 +78,8 @@ async def async_setup_entry(
 
     @callback
     def _add_new() -> None:
-        sources = set(alarms.camera.capabilities.alarms) | set(alarms.data or {})
-        new = sorted(sources - known)
+        # The coordinator's sources: capped, whatever the camera reports or pushes.
+        new = sorted(alarms.sources - known)
         if new:
             known.update(new)
             async_add_entities(AlarmSensor(alarms, source) for source in new)

@@ -12,7 +12,7 @@ from homeassistant.components.button import (
     ButtonEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Action, Camera, PresetOp
@@ -23,6 +23,8 @@ PARALLEL_UPDATES = 1
 
 # Without a preset list from the device, offer this many "go to preset" buttons.
 UNLISTED_PRESETS = 5
+# With a list, buttons for at most this many (the preset select has them all).
+MAX_PRESET_BUTTONS = 16
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,17 +93,38 @@ async def async_setup_entry(
     entry: CgiCameraConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a button per supported action and per PTZ preset."""
+    """Add a button per supported action, PTZ preset and PTZ routine.
+
+    Actions and a PTZ head the camera reveals after set-up (a probe that failed
+    ambiguously then) get their buttons at the refresh that finds them.
+    """
     coordinator = entry.runtime_data.coordinator
-    caps = coordinator.camera.capabilities
+    done: set[str] = set()
+
+    @callback
+    def _add_new() -> None:
+        new = [d for d in _descriptions(coordinator.camera) if d.key not in done]
+        done.update(d.key for d in new)
+        if new:
+            async_add_entities(CgiButton(coordinator, d) for d in new)
+
+    _add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
+def _descriptions(camera: Camera) -> list[CgiButtonDescription]:
+    caps = camera.capabilities
     descriptions = [DESCRIPTIONS[a] for a in sorted(caps.actions) if a in DESCRIPTIONS]
     if caps.ptz is not None:
-        presets = caps.ptz.presets
-        if presets is None:
-            presets = {n: None for n in range(1, UNLISTED_PRESETS + 1)}  # type: ignore[misc]
-        descriptions += [_preset(n, name) for n, name in sorted(presets.items())]
+        presets: dict[int, str | None] = dict(caps.ptz.presets or {})
+        if caps.ptz.presets is None:
+            presets = dict.fromkeys(range(1, UNLISTED_PRESETS + 1))
+        # A listed preset is also in the preset select: buttons only for the first
+        # few, so a camera listing hundreds does not flood the registry.
+        shown = sorted(presets.items())[:MAX_PRESET_BUTTONS]
+        descriptions += [_preset(n, name) for n, name in shown]
         descriptions += [_routine(key, name) for key, name in sorted(caps.ptz.routines.items())]
-    async_add_entities(CgiButton(coordinator, d) for d in descriptions)
+    return descriptions
 
 
 class CgiButton(CgiCameraEntity, ButtonEntity):

@@ -2,25 +2,33 @@
 
 A camera gets one entity; a recorder one per channel, on the channel's device, with
 channels that appear later added without a reload.
+
+The camera's own MJPEG is served from Home Assistant's origin, so nothing of it is
+passed on as it came: only a ``multipart/x-mixed-replace`` stream is accepted, and
+each part is re-framed as ``image/jpeg`` after checking that it is a JPEG.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
+import aiohttp
 from aiohttp import web
 from homeassistant.components.camera import Camera, CameraEntityFeature
 from homeassistant.components.ffmpeg import async_get_image as ffmpeg_image
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_stream
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from yarl import URL
 
 from .client import CameraError, NotSupported, PresetOp, PtzMove
+from .client.camera import JPEG_MAGIC
+from .client.errors import ProtocolError
+from .client.transport import SNAPSHOT_LIMIT, redact_url
 from .const import DOMAIN
 from .data import CgiCameraConfigEntry
 from .entity import CgiCameraEntity, device_info
@@ -30,6 +38,39 @@ from .stream_finder import async_find_streams, signal_streams_found
 _LOGGER = logging.getLogger(__name__)
 
 PARALLEL_UPDATES = 0  # snapshots are bounded by the client's own request slots
+
+MJPEG = "multipart/x-mixed-replace"
+# RFC 2046 boundary characters (space aside): nothing that could end the header.
+_BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=?]{1,70}")
+_PART_HEADERS_LIMIT = 4096
+_READ_CHUNK = 64 * 1024
+
+
+class _RedactCredentials(logging.Filter):
+    """Masks credentials in URLs of a library's log records.
+
+    Home Assistant's ffmpeg helper (haffmpeg) logs its whole command line at debug,
+    and the still image of a camera without a snapshot endpoint needs the RTSP URL
+    with the login on that command line: ffmpeg takes RTSP credentials no other way.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # logging itself reports a record it cannot format
+        if "@" in message:
+            record.msg, record.args = redact_url(message), None
+        return True
+
+
+def _redact_ffmpeg_logs() -> None:
+    logger = logging.getLogger("haffmpeg.core")
+    if not any(isinstance(f, _RedactCredentials) for f in logger.filters):
+        logger.addFilter(_RedactCredentials())
+
+
+_redact_ffmpeg_logs()
 
 
 async def async_setup_entry(
@@ -155,20 +196,49 @@ class CgiCamera(CgiCameraEntity, Camera):
             url = self.camera.mjpeg_url(self._data.stream)
         if url is None:
             return await super().handle_async_mjpeg_stream(request)
+        transport = self.camera.transport
         try:
-            resp = await self.camera.transport.open_stream(URL(url, encoded=True))
+            resp = await transport.open_stream(URL(url, encoded=True))
         except CameraError as err:
             _LOGGER.debug("MJPEG stream of %s failed: %s", self.entity_id, err)
             return await super().handle_async_mjpeg_stream(request)
         try:
-            if resp.status != 200:
-                _LOGGER.debug("MJPEG stream of %s: HTTP %s", self.entity_id, resp.status)
+            boundary = mjpeg_boundary(resp.headers.get("Content-Type"))
+            if resp.status != 200 or boundary is None:
+                _LOGGER.debug("MJPEG stream of %s refused: HTTP %s, %s", self.entity_id,
+                              resp.status, resp.headers.get("Content-Type"))
                 return await super().handle_async_mjpeg_stream(request)
-            return await async_aiohttp_proxy_stream(
-                self.hass, request, resp.content, resp.headers.get("Content-Type")
-            )
+            frames = MjpegFrames(resp.content, boundary)
+            try:
+                with transport.errors():
+                    first = await frames.next()
+            except CameraError as err:
+                first = None
+                _LOGGER.debug("MJPEG stream of %s refused: %s", self.entity_id, err)
+            if first is None:
+                return await super().handle_async_mjpeg_stream(request)
+            return await self._relay_mjpeg(request, frames, first)
         finally:
             resp.close()
+
+    async def _relay_mjpeg(
+        self, request: web.Request, frames: MjpegFrames, frame: bytes | None
+    ) -> web.StreamResponse:
+        """Pass on JPEG after JPEG, re-framed, until the camera stops or sends another type."""
+        response = web.StreamResponse()
+        response.headers["Content-Type"] = f"{MJPEG}; boundary={frames.boundary}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        await response.prepare(request)
+        try:
+            while frame is not None and self.hass.is_running:
+                await response.write(frames.part(frame))
+                with self.camera.transport.errors():
+                    frame = await frames.next()
+        except CameraError as err:
+            _LOGGER.debug("MJPEG stream of %s ended: %s", self.entity_id, err)
+        except ConnectionError:
+            pass  # the viewer went away
+        return response
 
     # -- PTZ entity services --------------------------------------------------------
 
@@ -214,3 +284,100 @@ class CgiCamera(CgiCameraEntity, Camera):
         await self._device_call(self.camera.ptz_preset(PresetOp(action), preset), "ptz_failed")
         # Saving or deleting changes the preset list the preset select shows.
         self.coordinator.async_update_listeners()
+
+
+def mjpeg_boundary(content_type: str | None) -> str | None:
+    """The boundary of a ``multipart/x-mixed-replace`` type; None for anything else.
+
+    A leading ``--`` (some cameras put the delimiter in the header) is dropped.
+    """
+    kind, _, params = (content_type or "").partition(";")
+    if kind.strip().lower() != MJPEG:
+        return None
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "boundary":
+            boundary = value.strip().strip('"').removeprefix("--")
+            return boundary if _BOUNDARY.fullmatch(boundary) else None
+    return None
+
+
+class MjpegFrames:
+    """The JPEG frames of a camera's multipart stream, one at a time, bounded.
+
+    A part must be a JPEG (by its ``Content-Type``, if it has one, and its first
+    bytes); anything else raises :class:`ProtocolError`, which ends the stream.
+    """
+
+    def __init__(self, content: aiohttp.StreamReader, boundary: str) -> None:
+        self.boundary = boundary
+        self._delimiter = f"--{boundary}".encode()
+        self._content = content
+        self._buffer = bytearray()
+        self._ended = False
+
+    def part(self, frame: bytes) -> bytes:
+        """``frame`` as one part of the stream passed on, with headers of our own."""
+        head = f"--{self.boundary}\r\nContent-Type: image/jpeg\r\n"
+        return f"{head}Content-Length: {len(frame)}\r\n\r\n".encode() + frame + b"\r\n"
+
+    async def _more(self) -> bool:
+        """Read on; False at the end of the stream."""
+        if not self._ended:
+            chunk = await self._content.read(_READ_CHUNK)
+            self._ended = not chunk
+            self._buffer += chunk
+        return not self._ended
+
+    async def _find(self, needle: bytes, start: int, limit: int) -> int:
+        """Index of ``needle`` at or after ``start``; -1 at the end of the stream."""
+        while (found := self._buffer.find(needle, start)) < 0:
+            if len(self._buffer) > limit:
+                raise ProtocolError(f"MJPEG part over {limit} bytes")
+            start = max(start, len(self._buffer) - len(needle))
+            if not await self._more():
+                return -1
+        return found
+
+    async def next(self) -> bytes | None:
+        """The next frame; None when the stream ends."""
+        at = await self._find(self._delimiter, 0, SNAPSHOT_LIMIT)
+        if at < 0:
+            return None
+        headers_end = await self._find(b"\r\n\r\n", at, at + _PART_HEADERS_LIMIT)
+        if headers_end < 0:
+            return None
+        head = bytes(self._buffer[at + len(self._delimiter):headers_end])
+        if head.startswith(b"--"):
+            return None  # the closing delimiter
+        length = _part_length(head)
+        body_start = headers_end + 4
+        if length is not None:
+            while len(self._buffer) < body_start + length:
+                if not await self._more():
+                    return None
+            frame = bytes(self._buffer[body_start:body_start + length])
+            del self._buffer[:body_start + length]
+        else:
+            end = await self._find(self._delimiter, body_start, body_start + SNAPSHOT_LIMIT)
+            end = len(self._buffer) if end < 0 else end
+            frame = bytes(self._buffer[body_start:end]).rstrip(b"\r\n")
+            del self._buffer[:end]
+        if not frame.startswith(JPEG_MAGIC):
+            raise ProtocolError("MJPEG part is not a JPEG image")
+        return frame
+
+
+def _part_length(head: bytes) -> int | None:
+    """The part's Content-Length, checking that its Content-Type is JPEG."""
+    length = None
+    for line in head.decode("latin-1").split("\r\n"):
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == "content-type" and value.split(";")[0].strip() != "image/jpeg":
+            raise ProtocolError(f"MJPEG part of type {value[:40]!r}, not JPEG")
+        if name == "content-length":
+            if not value.isdigit() or int(value) > SNAPSHOT_LIMIT:
+                raise ProtocolError("MJPEG part with a bad length")
+            length = int(value)
+    return length

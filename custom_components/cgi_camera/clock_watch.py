@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from .client import Action, Camera, CameraError
 from .const import DOMAIN
+from .names import entry_name
 
 if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
@@ -57,7 +58,7 @@ class ClockWatch:
         """Check now (in the background) and every hour until the entry unloads."""
         self.entry.async_on_unload(self._stop)
         self.entry.async_create_background_task(
-            self.hass, self.async_check(), f"{DOMAIN} clock check {self.entry.title}"
+            self.hass, self.async_check(), f"{DOMAIN} clock check {entry_name(self.entry)}"
         )
 
         async def _tick(_now: datetime) -> None:
@@ -80,7 +81,7 @@ class ClockWatch:
         except CameraError as err:
             # The settings coordinator reports an unreachable camera; this is a
             # side check and stays quiet.
-            _LOGGER.debug("Reading the clock of %s failed: %s", self.entry.title, err)
+            _LOGGER.debug("Reading the clock of %s failed: %s", entry_name(self.entry), err)
             return
         if device is None or self._stopped:
             return
@@ -97,7 +98,7 @@ class ClockWatch:
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key="clock_ahead" if self.offset > timedelta(0) else "clock_behind",
-            translation_placeholders={"name": self.entry.title,
+            translation_placeholders={"name": entry_name(self.entry),
                                       "difference": describe(self.offset)},
             data={"entry_id": self.entry.entry_id},
         )

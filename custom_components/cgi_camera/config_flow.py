@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
+import secrets
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+)
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -29,8 +35,10 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 import voluptuous as vol
+from yarl import URL
 
 from .client import (
+    AuthDowngrade,
     AuthError,
     Camera,
     CameraError,
@@ -42,11 +50,13 @@ from .client import (
     connect,
     detect,
 )
-from .client.rtsp import describe
+from .client.rtsp import UnsupportedAuth, describe
+from .compat import OptionsFlowBase
 from .const import (
     CONF_ALARM_AUTO_OFF,
     CONF_ALARM_IDLE_TIMEOUT,
     CONF_ALARM_INTERVAL,
+    CONF_AUTH_SCHEME,
     CONF_DIALECT,
     CONF_RTSP_PORT,
     CONF_RTSP_URL,
@@ -63,6 +73,7 @@ from .const import (
     DOMAIN,
 )
 from .data import CgiCameraConfigEntry
+from .names import clean_name, entry_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -85,6 +96,8 @@ USER_SCHEMA = CONNECTION_SCHEMA.extend(CREDENTIALS_SCHEMA.schema)
 
 def _error_key(err: Exception) -> str:
     """The translated flow error for a failed connection attempt."""
+    if isinstance(err, AuthDowngrade):
+        return "auth_downgrade"
     if isinstance(err, AuthError):
         return "invalid_auth"
     if isinstance(err, SSLVerifyError):
@@ -104,9 +117,17 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
 
     async def _try(
-        self, data: Mapping[str, Any], dialect: str | None = None
+        self,
+        data: Mapping[str, Any],
+        dialect: str | None = None,
+        rtsp_port: int | None = None,
     ) -> tuple[Camera | None, dict[str, str]]:
-        """Connect once with ``data``; return the camera or the flow errors."""
+        """Connect once with ``data``; return the camera or the flow errors.
+
+        The client proves the password (over RTSP where the HTTP API would take any):
+        a camera is only returned for a login that was checked, or that nothing on
+        the camera can check (``login_verified`` False, told in a repair issue).
+        """
         session = async_get_clientsession(self.hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
         credentials = Credentials(data[CONF_USERNAME], data[CONF_PASSWORD])
         try:
@@ -114,11 +135,15 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
                 camera = await detect(
                     session, data[CONF_HOST], int(data[CONF_PORT]), credentials,
                     https=data.get(CONF_SSL, False),
+                    verify_ssl=data.get(CONF_VERIFY_SSL, True),
                 )
             else:
                 camera = await connect(
                     session, dialect, data[CONF_HOST], int(data[CONF_PORT]), credentials,
                     https=data.get(CONF_SSL, False),
+                    verify_ssl=data.get(CONF_VERIFY_SSL, True),
+                    auth_hint=data.get(CONF_AUTH_SCHEME),
+                    rtsp_port=rtsp_port,
                 )
         except Exception as err:
             key = _error_key(err)
@@ -134,6 +159,11 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
     def _unique_id(camera: Camera, data: Mapping[str, Any]) -> str:
         return camera.info.unique_id or f"{data[CONF_HOST]}:{data[CONF_PORT]}"
 
+    @staticmethod
+    def _learned(camera: Camera) -> dict[str, Any]:
+        """What the connection taught about the camera, kept in the entry."""
+        return {CONF_DIALECT: camera.dialect, CONF_AUTH_SCHEME: camera.auth_scheme}
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the address and login, then detect the dialect."""
         errors: dict[str, str] = {}
@@ -142,18 +172,18 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
             camera, errors = await self._try(user_input)
             if camera is not None:
                 await self.async_set_unique_id(self._unique_id(camera, user_input))
-                # A known camera that moved to a new address: follow it.
-                self._abort_if_unique_id_configured(
-                    updates={
-                        CONF_HOST: user_input[CONF_HOST],
-                        CONF_PORT: user_input[CONF_PORT],
-                        CONF_SSL: user_input[CONF_SSL],
-                        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                    }
+                known = self.hass.config_entries.async_entry_for_domain_unique_id(
+                    DOMAIN, self._unique_id(camera, user_input)
                 )
-                title = camera.info.name or camera.info.model or f"Camera {user_input[CONF_HOST]}"
+                if known is not None and known.source != SOURCE_IGNORE:
+                    return self._known_camera(known, camera, user_input)
+                title = (
+                    clean_name(camera.info.name)
+                    or clean_name(camera.info.model)
+                    or f"Camera {user_input[CONF_HOST]}"
+                )
                 return self.async_create_entry(
-                    title=title, data={**user_input, CONF_DIALECT: camera.dialect}
+                    title=title, data={**user_input, **self._learned(camera)}
                 )
         return self.async_show_form(
             step_id="user",
@@ -161,6 +191,40 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
                 USER_SCHEMA, _without_password(user_input)
             ),
             errors=errors,
+        )
+
+    def _known_camera(
+        self, entry: ConfigEntry, camera: Camera, user_input: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """A configured camera's identity answered at the address the user typed.
+
+        That identity is only the device's word, which any device can repeat: the
+        entry (and with it the stored password) moves to the new address only when
+        the user typed that very login and the camera checked it there. Otherwise
+        the user is pointed at Reconfigure, which asks for the login.
+        """
+        address = {key: user_input[key] for key in (CONF_HOST, CONF_PORT, CONF_SSL,
+                                                     CONF_VERIFY_SSL)}
+        if all(entry.data.get(key) == value for key, value in address.items()):
+            return self.async_abort(reason="already_configured")
+        typed = (user_input[CONF_USERNAME], user_input[CONF_PASSWORD])
+        stored = (entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD])
+        same_login = all(
+            secrets.compare_digest(a.encode(), b.encode()) for a, b in zip(typed, stored,
+                                                                           strict=True)
+        )
+        if same_login and camera.login_verified:
+            return self.async_update_reload_and_abort(
+                entry, data_updates={**address, **self._learned(camera)},
+                reason="address_updated",
+            )
+        _LOGGER.info(
+            "A device at %s claims to be %s (configured at %s); not moving its entry",
+            user_input[CONF_HOST], entry_name(entry), entry.data[CONF_HOST],
+        )
+        return self.async_abort(
+            reason="already_configured_elsewhere",
+            description_placeholders={"name": entry_name(entry), "host": entry.data[CONF_HOST]},
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -175,17 +239,21 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **user_input}
-            camera, errors = await self._try(data, entry.data[CONF_DIALECT])
+            camera, errors = await self._try(
+                data, entry.data[CONF_DIALECT], entry.options.get(CONF_RTSP_PORT)
+            )
             if camera is not None:
                 await self.async_set_unique_id(self._unique_id(camera, data))
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={**user_input, **self._learned(camera)}
+                )
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
                 CREDENTIALS_SCHEMA, {CONF_USERNAME: entry.data[CONF_USERNAME]}
             ),
-            description_placeholders={"name": entry.title},
+            description_placeholders={"name": entry_name(entry)},
             errors=errors,
         )
 
@@ -202,7 +270,7 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(self._unique_id(camera, user_input))
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={**user_input, CONF_DIALECT: camera.dialect}
+                    entry, data_updates={**user_input, **self._learned(camera)}
                 )
         return self.async_show_form(
             step_id="reconfigure",
@@ -224,7 +292,7 @@ def _without_password(data: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (data or {}).items() if k != CONF_PASSWORD}
 
 
-class CgiCameraOptionsFlow(OptionsFlow):
+class CgiCameraOptionsFlow(OptionsFlowBase):
     """Options of a camera entry."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -251,18 +319,59 @@ class CgiCameraOptionsFlow(OptionsFlow):
             if not url.startswith(("rtsp://", "rtsps://")):
                 return {CONF_RTSP_URL: "invalid_rtsp_url"}
             data = self.config_entry.data
+            if not _same_host(url, data):
+                # The camera's login goes with the DESCRIBE and into the stream URL.
+                return {CONF_RTSP_URL: "rtsp_url_other_host"}
             try:
-                found = await describe(url, data[CONF_USERNAME], data[CONF_PASSWORD])
+                found = await describe(
+                    url, data[CONF_USERNAME], data[CONF_PASSWORD],
+                    verify_ssl=data.get(CONF_VERIFY_SSL, True),
+                )
             except AuthError:
                 return {CONF_RTSP_URL: "stream_auth"}
+            except UnsupportedAuth:
+                return {CONF_RTSP_URL: "stream_auth_unsupported"}
+            except SSLVerifyError:
+                return {CONF_RTSP_URL: "stream_ssl_error"}
             except CameraError:
                 return {CONF_RTSP_URL: "stream_unreachable"}
             if not found:
                 return {CONF_RTSP_URL: "stream_not_found"}
         snapshot = options.get(CONF_SNAPSHOT_URL)
-        if snapshot and not snapshot.startswith(("http://", "https://")):
-            return {CONF_SNAPSHOT_URL: "invalid_snapshot_url"}
+        if snapshot:
+            return _snapshot_url_errors(snapshot, self.config_entry.data)
         return {}
+
+
+def _snapshot_url_errors(url: str, data: Mapping[str, Any]) -> dict[str, str]:
+    """Why the snapshot URL cannot be used, as flow errors; none when it can.
+
+    The camera's login goes with it: so it must point at the camera itself, and not
+    over plain HTTP when the camera is reached over HTTPS. Plain HTTP to a camera
+    reached over HTTP sends the login no less safely than the camera's own requests.
+    """
+    try:
+        parsed = URL(url) if url.startswith(("http://", "https://")) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return {CONF_SNAPSHOT_URL: "invalid_snapshot_url"}
+    if parsed.user is not None or parsed.password is not None:
+        return {CONF_SNAPSHOT_URL: "snapshot_url_credentials"}
+    if not _same_host(url, data):
+        return {CONF_SNAPSHOT_URL: "snapshot_url_other_host"}
+    if data.get(CONF_SSL) and parsed.scheme == "http":
+        return {CONF_SNAPSHOT_URL: "snapshot_url_insecure"}
+    return {}
+
+
+def _same_host(url: str, data: Mapping[str, Any]) -> bool:
+    """Whether ``url`` points at the camera's own host (which gets its login)."""
+    try:
+        host = URL(url).host
+    except ValueError:
+        return False
+    return bool(host) and str(host).lower() == str(data[CONF_HOST]).strip("[]").lower()
 
 
 def _options_schema() -> vol.Schema:

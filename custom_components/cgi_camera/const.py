@@ -17,6 +17,9 @@ CONF_RTSP_URL: Final = "rtsp_url"
 CONF_SNAPSHOT_URL: Final = "snapshot_url"
 CONF_ALARM_IDLE_TIMEOUT: Final = "alarm_idle_timeout"
 CONF_ALARM_AUTO_OFF: Final = "alarm_auto_off"
+# How the camera authenticated last time (client ``Camera.auth_scheme``), so the next
+# set-up starts with it: a Digest-only camera is never sent Basic.
+CONF_AUTH_SCHEME: Final = "auth_scheme"
 
 DEFAULT_PORT: Final = 80
 DEFAULT_HTTPS_PORT: Final = 443

@@ -14,6 +14,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .client import AuthError, Camera, CameraError, State
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN
+from .names import entry_name
 
 if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
@@ -55,7 +56,7 @@ class SettingsCoordinator(DataUpdateCoordinator[State]):
             hass,
             _LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {entry.title}",
+            name=f"{DOMAIN} {entry_name(entry)}",
             update_interval=timedelta(
                 seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
             ),

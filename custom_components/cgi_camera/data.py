@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -28,6 +28,8 @@ class CgiCameraData:
     clock: ClockWatch
     stream_finder: StreamFinder
     alarms: AlarmCoordinator | None = None  # only for cameras that report alarms
+    # The options this set-up ran with (a changed copy means: reload).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 type CgiCameraConfigEntry = ConfigEntry[CgiCameraData]

@@ -34,18 +34,24 @@ def _sources(hass: HomeAssistant, device_id: str) -> list[tuple[str, int]]:
     """(kind, index) of every alarm source of the camera or channel ``device_id``."""
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
-        raise InvalidDeviceAutomationConfig(f"unknown device {device_id}")
+        raise InvalidDeviceAutomationConfig(
+            translation_domain=DOMAIN,
+            translation_key="unknown_device",
+            translation_placeholders={"device_id": device_id},
+        )
     found: list[tuple[str, int]] = []
+    # An entry's devices are told apart by identifier alone: each carries the entry's
+    # own unique id, so no ownership lookup is needed (``DeviceEntry.config_entries``
+    # is deprecated for ``config_entry_id`` on newer Home Assistant; 2027.10 drops it).
     for entry in hass.config_entries.async_entries(DOMAIN):
-        loaded = entry.state is ConfigEntryState.LOADED
-        if entry.entry_id not in device.config_entries or not loaded:
+        if entry.state is not ConfigEntryState.LOADED:
             continue
         alarms = entry.runtime_data.alarms
         if alarms is None:
             continue
         camera = alarms.camera
-        sources = set(camera.capabilities.alarms) | set(alarms.data or {})
-        for source in sources:
+        # The coordinator's admitted sources: capped, like the binary sensors.
+        for source in alarms.sources:
             if device_identifier(entry, camera, source.channel) in device.identifiers:
                 found.append((str(source.kind), source.index))
     return sorted(set(found))

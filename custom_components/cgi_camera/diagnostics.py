@@ -62,4 +62,7 @@ async def async_get_config_entry_diagnostics(
         "last_update_success": data.coordinator.last_update_success,
         "clock_offset_seconds": None if data.clock.offset is None
         else round(data.clock.offset.total_seconds()),
+        "login_verified": camera.login_verified,
+        "auth_scheme": camera.auth_scheme,
+        "alarm_events_dropped": None if data.alarms is None else data.alarms.events_dropped,
     }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -16,13 +17,50 @@ from .client import AuthError, Camera, CameraError, NotSupported, SettingKey
 from .client.models import SettingKind, StateKey
 from .const import DOMAIN
 from .coordinator import SettingsCoordinator
+from .names import clean_name, entry_name
 
 if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
 
 
+# Newer Home Assistant (2026.11 does, 2026.2 does not) links a device to its parent by
+# registry id, ``via_device_id``, and reports the (domain, identifier) form,
+# ``via_device``, which 2027.8 removes. Detected by what DeviceInfo accepts.
+VIA_DEVICE_ID = "via_device_id" in DeviceInfo.__optional_keys__
+# Typed loosely: on the releases we type-check against, DeviceInfo has no
+# ``via_device_id`` key.
+_new_device_info: Callable[..., DeviceInfo] = DeviceInfo
+
+
 def _uid(entry: CgiCameraConfigEntry) -> str:
     return entry.unique_id or entry.entry_id
+
+
+def find_device(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """The registry device of ``entry`` with ``identifier``.
+
+    Newer releases keep identifiers unique per config entry only and report the
+    global ``async_get_device`` lookup (removed in 2027.8); older ones have only that.
+    """
+    registry = dr.async_get(hass)
+    by_identifier = getattr(registry, "async_get_device_by_identifier", None)
+    if by_identifier is not None:
+        found: dr.DeviceEntry | None = by_identifier(identifier, entry.entry_id)
+        return found
+    # compat: only on releases without async_get_device_by_identifier (2026.2 and older)
+    return registry.async_get_device(identifiers={identifier})
+
+
+def _parent_link(entry: CgiCameraConfigEntry) -> dict[str, Any]:
+    """The DeviceInfo field naming the recorder as a channel's parent device."""
+    parent = (DOMAIN, _uid(entry))
+    if not VIA_DEVICE_ID:
+        return {"via_device": parent}
+    # The recorder's device is registered before any platform builds its channels.
+    device = find_device(entry.runtime_data.coordinator.hass, entry, parent)
+    return {"via_device_id": device.id} if device is not None else {}
 
 
 def device_identifier(
@@ -41,20 +79,20 @@ def device_info(
     identifier = device_identifier(entry, camera, channel)
     info = camera.info
     if channel is not None and (ch := camera.capabilities.channels.get(channel)) is not None:
-        return DeviceInfo(
+        return _new_device_info(
             identifiers={identifier},
-            via_device=(DOMAIN, _uid(entry)),
-            name=ch.name or f"{entry.title} channel {channel}",
+            name=clean_name(ch.name) or f"{entry_name(entry)} channel {channel}",
             manufacturer=info.manufacturer or "OEM",
             model=ch.model,
             sw_version=ch.firmware,
             hw_version=ch.hardware,
+            **_parent_link(entry),
         )
     scheme = "https" if camera.transport.https else "http"
     return DeviceInfo(
         identifiers={identifier},
         connections={(CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
-        name=entry.title,
+        name=entry_name(entry),
         manufacturer=info.manufacturer or "OEM",
         model=info.model,
         serial_number=info.serial,
@@ -168,28 +206,33 @@ def async_setup_setting_entities(
 ) -> None:
     """Add an entity per setting of ``kind``: the device's, then every channel's.
 
-    Channels a recorder gains later get theirs at the refresh that finds them.
+    Settings and channels the camera reveals later get theirs at the refresh that
+    finds them.
     """
     coordinator = entry.runtime_data.coordinator
     caps = coordinator.camera.capabilities
-    async_add_entities(
-        factory(coordinator, descriptions[key], None)
-        for key, setting in caps.settings.items()
-        if setting.kind is kind and key in descriptions
-    )
-    done: set[int] = set()
+    done: set[tuple[int | None, SettingKey]] = set()
 
     @callback
-    def _channels() -> None:
-        new = sorted(set(caps.channel_settings) - done)
-        done.update(new)
-        async_add_entities(
-            factory(coordinator, descriptions[key], channel)
-            for channel in new
+    def _add_new() -> None:
+        found: list[tuple[int | None, SettingKey]] = [
+            (None, key) for key, setting in caps.settings.items()
+            if setting.kind is kind and key in descriptions
+        ]
+        found += [
+            (channel, key)
+            for channel in sorted(caps.channel_settings)
             for key, setting in caps.channel_settings[channel].items()
             if setting.kind is kind and key in descriptions
-        )
+        ]
+        new = [pair for pair in found if pair not in done]
+        done.update(new)
+        if new:
+            async_add_entities(
+                factory(coordinator, descriptions[key], channel) for channel, key in new
+            )
 
-    _channels()
-    if caps.channels:
-        entry.async_on_unload(coordinator.async_add_listener(_channels))
+    _add_new()
+    # A setting whose probe failed ambiguously at set-up may be found at a later
+    # refresh, and a recorder may gain channels: their entities come then.
+    entry.async_on_unload(coordinator.async_add_listener(_add_new))

@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 from .client import CameraError, Recording
 from .const import DOMAIN
 from .data import CgiCameraConfigEntry
+from .names import entry_name
 from .recording_view import decode_path, encode_path, mime_type, recording_url
 
 DAYS = 14  # how far back the browser offers days
@@ -53,17 +54,23 @@ class CgiCameraMediaSource(MediaSource):
         for entry in self._entries():
             if entry.entry_id == entry_id:
                 return entry
-        raise Unresolvable(f"No camera with recordings for {entry_id}")
+        raise Unresolvable(
+            translation_domain=DOMAIN,
+            translation_key="no_recordings_camera",
+            translation_placeholders={"entry_id": entry_id},
+        )
 
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         entry_id, _, rest = (item.identifier or "").partition("/")
         _day, _, token = rest.partition("/")
         self._entry(entry_id)
-        if not token:
-            raise Unresolvable(f"Not a recording: {item.identifier}")
-        path = decode_path(token)
+        path = decode_path(token) if token else None
         if path is None:
-            raise Unresolvable(f"Not a recording: {item.identifier}")
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="not_a_recording",
+                translation_placeholders={"identifier": item.identifier or ""},
+            )
         return PlayMedia(recording_url(entry_id, path), mime_type(path))
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
@@ -76,11 +83,19 @@ class CgiCameraMediaSource(MediaSource):
         try:
             wanted = date.fromisoformat(day.partition("/")[0])
         except ValueError as err:
-            raise Unresolvable(f"Not a day: {day}") from err
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="not_a_day",
+                translation_placeholders={"day": day},
+            ) from err
         try:
             recordings = await entry.runtime_data.camera.list_recordings(wanted)
         except CameraError as err:
-            raise Unresolvable(f"{entry.title} did not list its recordings: {err}") from err
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="recordings_failed",
+                translation_placeholders={"camera": entry_name(entry), "error": str(err)},
+            ) from err
         return self._day(entry, wanted, recordings)
 
     def _root(self) -> BrowseMediaSource:

@@ -2,6 +2,11 @@
 
 The camera wants its own login (a session id, a password hash...), which must never
 reach the browser, so files are fetched by the integration and streamed on.
+
+What the camera says about a file is not trusted: it is served from Home Assistant's
+own origin, so a camera answering ``text/html`` would run script there. The type
+comes from the file's name (MP4 plays; anything else is a download the browser does
+not sniff), and only well-formed range headers are passed on.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ import base64
 import binascii
 from http import HTTPStatus
 import logging
+from pathlib import PurePosixPath
+import re
 
 from aiohttp import ClientError, web
 from homeassistant.config_entries import ConfigEntryState
@@ -18,13 +25,23 @@ from homeassistant.helpers.http import HomeAssistantView
 
 from .client import CameraError, NotSupported
 from .const import DOMAIN
+from .names import clean_name
 
 _LOGGER = logging.getLogger(__name__)
 
-# Passed on in both directions so the player can seek.
+# Passed on in both directions so the player can seek; the camera's only if well formed.
 _REQUEST_HEADERS = ("Range",)
-_RESPONSE_HEADERS = ("Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified")
+_RESPONSE_HEADERS = {
+    "Content-Length": re.compile(r"\d{1,15}"),
+    "Content-Range": re.compile(r"bytes \d{1,15}-\d{1,15}/(?:\d{1,15}|\*)"),
+    "Accept-Ranges": re.compile(r"bytes|none"),
+    "Last-Modified": re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT"),
+}
 _CHUNK = 64 * 1024
+# What a recording is served as, by its name; anything else is downloaded.
+PLAYABLE = {".mp4": "video/mp4"}
+DOWNLOAD = "application/octet-stream"
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def encode_path(path: str) -> str:
@@ -40,9 +57,14 @@ def decode_path(token: str) -> str | None:
     return path or None
 
 
-def mime_type(path: str, fallback: str = "application/octet-stream") -> str:
-    """What a recording is served as: MP4 by its name, else what the camera says."""
-    return "video/mp4" if path.endswith(".mp4") else fallback
+def mime_type(path: str) -> str:
+    """What a recording is served as: by its name alone, never by the camera's word."""
+    return PLAYABLE.get(PurePosixPath(path).suffix.lower(), DOWNLOAD)
+
+
+def _download_name(path: str) -> str:
+    """The file name a download is saved as, reduced to harmless characters."""
+    return _UNSAFE_IN_FILENAME.sub("_", PurePosixPath(path).name) or "recording"
 
 
 def recording_url(entry_id: str, path: str) -> str:
@@ -64,6 +86,7 @@ class RecordingView(HomeAssistantView):
         entry = self.hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
             return web.Response(status=HTTPStatus.NOT_FOUND, text="no such camera")
+        name = clean_name(entry.title) or entry.entry_id
         path = decode_path(token)
         if path is None:
             return web.Response(status=HTTPStatus.BAD_REQUEST, text="bad recording id")
@@ -73,29 +96,39 @@ class RecordingView(HomeAssistantView):
         except NotSupported:
             return web.Response(status=HTTPStatus.NOT_FOUND, text="no such recording")
         except CameraError as err:
-            _LOGGER.debug("Recording of %s failed: %s", entry.title, err)
+            _LOGGER.debug("Recording of %s failed: %s", name, err)
             return web.Response(status=HTTPStatus.BAD_GATEWAY, text="the camera did not answer")
         try:
             if upstream.status not in (HTTPStatus.OK, HTTPStatus.PARTIAL_CONTENT):
-                _LOGGER.debug("Recording of %s: HTTP %s", entry.title, upstream.status)
+                _LOGGER.debug("Recording of %s: HTTP %s", name, upstream.status)
                 status = (HTTPStatus.NOT_FOUND if upstream.status == HTTPStatus.NOT_FOUND
                           else HTTPStatus.BAD_GATEWAY)
                 return web.Response(status=status, text="the camera refused the recording")
             response = web.StreamResponse(status=upstream.status)
-            for name in _RESPONSE_HEADERS:
-                if name in upstream.headers:
-                    response.headers[name] = upstream.headers[name]
-            response.content_type = mime_type(path, upstream.content_type or
-                                              "application/octet-stream")
+            for header, form in _RESPONSE_HEADERS.items():
+                value = upstream.headers.get(header, "").strip()
+                if form.fullmatch(value):
+                    response.headers[header] = value
+            _set_type(response, path)
             await response.prepare(request)
             try:
                 async for chunk in upstream.content.iter_chunked(_CHUNK):
                     await response.write(chunk)
             except (TimeoutError, ConnectionError, ClientError) as err:
                 # The viewer went away, or the camera stalled: end what was sent.
-                _LOGGER.debug("Recording of %s cut short: %s", entry.title, err)
+                _LOGGER.debug("Recording of %s cut short: %s", name, err)
                 return response
             await response.write_eof()
             return response
         finally:
             upstream.close()
+
+
+def _set_type(response: web.StreamResponse, path: str) -> None:
+    """The fixed type of ``path``; a download unless it plays."""
+    response.content_type = mime_type(path)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.content_type == DOWNLOAD:
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{_download_name(path)}"'
+        )

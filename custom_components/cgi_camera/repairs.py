@@ -14,6 +14,7 @@ import voluptuous as vol
 from .client import Action, CameraError
 from .clock_watch import TOLERANCE
 from .data import CgiCameraConfigEntry
+from .names import entry_name
 
 
 class ClockSyncFlow(RepairsFlow):
@@ -39,7 +40,7 @@ class ClockSyncFlow(RepairsFlow):
                 step_id="confirm",
                 data_schema=vol.Schema({}),
                 description_placeholders=(issue.translation_placeholders if issue else None)
-                or {"name": entry.title, "difference": "?"},
+                or {"name": entry_name(entry), "difference": "?"},
             )
         data = entry.runtime_data
         try:

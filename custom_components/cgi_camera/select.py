@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import PresetOp, SettingKey, SettingKind
@@ -47,9 +47,19 @@ async def async_setup_entry(
         entry, SettingKind.ENUM, DESCRIPTIONS, CgiSelect, async_add_entities
     )
     coordinator = entry.runtime_data.coordinator
-    ptz = coordinator.camera.capabilities.ptz
-    if ptz is not None and ptz.presets is not None:
-        async_add_entities([PresetSelect(coordinator, PRESET)])
+    caps = coordinator.camera.capabilities
+    added = False
+
+    @callback
+    def _add_preset_select() -> None:
+        # A preset list the camera only answers at a later refresh gets it then.
+        nonlocal added
+        if not added and caps.ptz is not None and caps.ptz.presets is not None:
+            added = True
+            async_add_entities([PresetSelect(coordinator, PRESET)])
+
+    _add_preset_select()
+    entry.async_on_unload(coordinator.async_add_listener(_add_preset_select))
 
 
 PRESET = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")

@@ -20,6 +20,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .client import Camera, StreamKind
 from .const import CONF_RTSP_PORT, CONF_RTSP_URL, DEFAULT_RTSP_PORT, DOMAIN
+from .names import entry_name
 
 if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
@@ -67,7 +68,7 @@ def async_update_override_issue(
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key="rtsp_override_failing",
-            translation_placeholders={"name": entry.title},
+            translation_placeholders={"name": entry_name(entry)},
         )
     else:
         ir.async_delete_issue(hass, DOMAIN, override_issue_id(entry))
@@ -111,7 +112,7 @@ class StreamFinder:
         found = {channel: url for channel, url in found.items() if url}
         if found:
             data.stream_urls.update(found)
-            _LOGGER.info("RTSP stream of %s found: %s", self.entry.title,
+            _LOGGER.info("RTSP stream of %s found: %s", entry_name(self.entry),
                          ", ".join(f"channel {c}" for c in sorted(found)))
             async_update_override_issue(self.hass, self.entry, data.stream_urls)
             async_dispatcher_send(self.hass, signal_streams_found(self.entry))

@@ -3,7 +3,8 @@
 Dialect simulators subclass :class:`SimServer` and register their routes in
 :meth:`SimServer.setup_routes`. Faults are applied by a middleware that runs
 before any dialect handler, so every dialect gets the same failure modes
-(errors, hangs, delays, garbage, huge bodies, connection refused) for free.
+(errors, hangs, delays, garbage, huge bodies, compressed answers and gzip bombs,
+connection refused) for free.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ import ssl
 import time
 from types import TracebackType
 from typing import Any, Literal, Self
+import zlib
 
 from aiohttp import web
-from multidict import MultiDict
+from multidict import CIMultiDict, MultiDict
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ALL_PATHS = "*"
-FaultKind = Literal["fail", "hang", "delay", "garbage", "huge"]
+FaultKind = Literal["fail", "hang", "delay", "garbage", "huge", "compressed"]
 
 # Chunk size for "huge" bodies: big enough to be fast, small enough that a
 # client enforcing a size limit notices long before the end.
@@ -41,6 +43,7 @@ class RequestRecord:
     query: MultiDict[str]
     time: float  # time.monotonic() at arrival; monotonic so tests can diff it
     remote: str | None = None
+    headers: CIMultiDict[str] = field(default_factory=CIMultiDict)
 
 
 @dataclass(slots=True)
@@ -53,6 +56,7 @@ class Fault:
     content_type: str = "text/plain"
     seconds: float = 0.0
     size: int = 0
+    encoding: str = ""  # the Content-Encoding of a "compressed" answer
     # None = permanent; otherwise the fault disarms itself after N hits, which
     # is what retry/back-off tests need ("fail once, then succeed").
     remaining: int | None = None
@@ -81,6 +85,26 @@ class _Waiters:
             if key is None or event_key == key:
                 event.set()
                 del self.events[event]
+
+
+@functools.cache
+def compress(body: bytes | int, encoding: str) -> bytes:
+    """``body`` (or that many zero bytes: a bomb) gzip- or deflate-compressed.
+
+    Zeros are compressed piecewise, so a 1 GiB bomb never exists uncompressed.
+    Any other ``encoding`` (``br``...) returns the body as it is, under that name.
+    """
+    if encoding not in ("gzip", "deflate"):
+        return body if isinstance(body, bytes) else bytes(body)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else 15)
+    if isinstance(body, bytes):
+        return packer.compress(body) + packer.flush()
+    block = bytes(1 << 20)
+    out: list[bytes] = []
+    for start in range(0, body, len(block)):
+        out.append(packer.compress(block[: min(len(block), body - start)]))
+    out.append(packer.flush())
+    return b"".join(out)
 
 
 @functools.cache
@@ -384,6 +408,25 @@ class SimServer:
             "huge", size=size_bytes, content_type=content_type, remaining=times
         )
 
+    def compressed(
+        self,
+        path: str,
+        body: bytes | int,
+        *,
+        encoding: str = "gzip",
+        content_type: str = "text/xml",
+        status: int = 200,
+        times: int | None = None,
+    ) -> None:
+        """Answer ``path`` with ``Content-Encoding: encoding``, chunked, whatever the
+        client asked for (as a hostile camera would). An int ``body`` is that many
+        zero bytes: ``compressed(path, 1 << 30)`` is a 1 GiB gzip bomb of about 1 MiB.
+        """
+        self._faults[path] = Fault(
+            "compressed", status=status, body=compress(body, encoding),
+            content_type=content_type, encoding=encoding, remaining=times,
+        )
+
     def clear_fault(self, path: str) -> None:
         """Disarm the fault on ``path``; requests it hung proceed normally."""
         self._faults.pop(path, None)
@@ -425,6 +468,7 @@ class SimServer:
                 query=MultiDict(request.query),
                 time=time.monotonic(),
                 remote=request.remote,
+                headers=CIMultiDict(request.headers),
             )
         )
         self.in_flight += 1
@@ -452,6 +496,8 @@ class SimServer:
             )
         if fault.kind == "huge":
             return await self._stream_huge(request, fault)
+        if fault.kind == "compressed":
+            return await self._stream_compressed(request, fault)
         # hang / delay: wait on an event that stop()/clear_faults() can set.
         event = self._waiters.new(key)
         timeout = fault.seconds if fault.kind == "delay" else None
@@ -471,6 +517,25 @@ class SimServer:
         if request.transport is not None:
             request.transport.abort()
         return web.Response(status=503)
+
+    async def _stream_compressed(
+        self, request: web.Request, fault: Fault
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            status=fault.status,
+            headers={"Content-Type": fault.content_type, "Content-Encoding": fault.encoding},
+        )
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            for start in range(0, len(fault.body), _HUGE_CHUNK):
+                if self._closing:
+                    break
+                await response.write(fault.body[start : start + _HUGE_CHUNK])
+            await response.write_eof()
+        except (ConnectionResetError, ConnectionError):
+            pass  # the client gave up on it: the expected outcome for a bomb
+        return response
 
     async def _stream_huge(
         self, request: web.Request, fault: Fault

@@ -13,25 +13,38 @@ Envelopes follow the seed: ``log`` in most answers, ``message: "NULL"`` and no
 
 Variants: ``cbt`` (the seed's CBT… device), ``h01`` (the H01… family: ``sign_tby``,
 no ``/action/cgi_images`` JPEG, so snapshots come from getFmtSnap) and ``post`` (GET
-answers ``error user/pwd`` whatever the credentials; ``POST /action/<action>`` with a
-JSON body works, without credentials, as some RadCam firmware does).
+answers ``error user/pwd`` whatever the credentials -- a wrong password still counts
+as a failed login; ``POST /action/<action>`` with a JSON body works, without
+credentials, as some RadCam firmware does).
+
+``rtsp_auth`` adds the camera's RTSP server, DESCRIBE only (:class:`RtspLogin`):
+``"digest"`` / ``"basic"`` demand the camera's current login (a wrong one counts in
+``failed_logins`` too: the account is one), ``"open"`` asks for none; its port is the
+one getRtspConf reports.
 
 Knobs (plain attributes): ``ptz``, ``strict_set`` (a set resets every key it does not
 carry to the seed default: proves read-modify-write), ``gb_duplicate`` (every answer
 starts with ``"device_id": ""``, like getGb28181), ``io_status``, ``next_code`` (the
 next JSON answer carries this ``code``), ``missing`` (get actions answering
-``error json``), ``serves_jpeg``.
+``error json``), ``serves_jpeg``; per action, in either form: ``codes`` (answer with
+this ``code``), ``answers`` (this raw HTTP status and body instead), ``json_refused``
+(``error json`` while a ``json`` parameter is sent: firmware taking only the seed's
+example form), ``stalled`` (never answered).
 Records: ``failed_logins``, ``set_calls`` [(action, json)], ``ptz_log``, ``reboots``,
-``door_opens``, ``time_sets``, ``dangerous_calls``, ``posts``, ``get_refusals``.
+``door_opens``, ``time_sets``, ``dangerous_calls``, ``posts``, ``get_refusals``,
+``rtsp_failed_logins``, ``rtsp_requests`` [(path, authorization sent)].
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
+import contextlib
 import copy
 import hashlib
 import json
+import re
 import secrets
 import time
 from typing import Any, Literal
@@ -41,6 +54,7 @@ from aiohttp import web
 from .base import SimServer
 
 Variant = Literal["cbt", "h01", "post"]
+RtspAuth = Literal["digest", "basic", "open"]
 
 AUTH_BODY = "error user/pwd\r\n"
 JSON_BODY = "error json\r\n"
@@ -137,6 +151,7 @@ class CgiActionSim(SimServer):
         device_id: str | None = None,
         ptz: bool = True,
         rtsp_port: int = 554,
+        rtsp_auth: RtspAuth | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -156,6 +171,13 @@ class CgiActionSim(SimServer):
         self.io_status = 0
         self.next_code: int | None = None
         self.missing: set[str] = set()
+        self.codes: dict[str, int] = {}
+        self.answers: dict[str, tuple[int, str | bytes]] = {}
+        self.json_refused: set[str] = set()
+        self.stalled: set[str] = set()
+        self.rtsp_auth = rtsp_auth
+        self.rtsp: RtspLogin | None = None
+        self.rtsp_failed_logins = 0
         self.groups = _defaults()
         self.groups["RtspConf"]["rtsp_port"] = rtsp_port
         self.storage: list[dict[str, Any]] = [
@@ -174,6 +196,27 @@ class CgiActionSim(SimServer):
         self.time_sets: list[dict[str, Any]] = []
         self.dangerous_calls: list[str] = []
         self.posts: list[str] = []
+
+    # ================================================================ RTSP
+
+    async def start(self) -> None:
+        if self.rtsp_auth is not None and self.rtsp is None:
+            self.rtsp = RtspLogin(self)
+            await self.rtsp.start()
+            self.groups["RtspConf"]["rtsp_port"] = self.rtsp.port
+            # 003 §19.7: "enable" is "RTSP Certification" (0 close, 1 open).
+            self.groups["RtspConf"]["enable"] = 0 if self.rtsp_auth == "open" else 1
+        await super().start()
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self.rtsp is not None:
+            await self.rtsp.stop()
+            self.rtsp = None
+
+    @property
+    def rtsp_requests(self) -> list[tuple[str, bool]]:
+        return self.rtsp.requests if self.rtsp is not None else []
 
     # ================================================================ routing
 
@@ -220,8 +263,10 @@ class CgiActionSim(SimServer):
             # The firmware whose GET form always refuses (see the module docstring).
             self.get_refusals += 1
             return await self._chunked(request, AUTH_BODY)
-        raw = query.get("json", "{}")
-        return await self._run(request, query.get("action", ""), raw)
+        action = query.get("action", "")
+        if action in self.json_refused and "json" in query:
+            return await self._chunked(request, JSON_BODY)
+        return await self._run(request, action, query.get("json", "{}"))
 
     async def _post(self, request: web.Request) -> web.StreamResponse:
         action = request.match_info["action"]
@@ -233,6 +278,14 @@ class CgiActionSim(SimServer):
     # ================================================================ actions
 
     async def _run(self, request: web.Request, action: str, raw: str) -> web.StreamResponse:
+        if action in self.stalled:
+            return await self._stall(request)
+        if action in self.answers:
+            status, body = self.answers[action]
+            raw_body = body.encode() if isinstance(body, str) else body
+            return web.Response(status=status, body=raw_body)
+        if action in self.codes:
+            return await self._answer(request, action, self._code(self.codes[action]))
         try:
             params = json.loads(raw)
         except ValueError:
@@ -278,6 +331,15 @@ class CgiActionSim(SimServer):
         }
         handler = handlers.get(action)
         return handler() if handler is not None else None
+
+    async def _stall(self, request: web.Request) -> web.StreamResponse:
+        """Never answer (until the simulator stops, which drops the connection)."""
+        event = self._waiters.new("*")
+        try:
+            await event.wait()
+        finally:
+            self._waiters.discard(event)
+        return self._drop_connection(request)
 
     def _set(self, action: str, group: str, params: dict[str, Any]) -> list[tuple[str, Any]]:
         self.set_calls.append((action, params))
@@ -368,3 +430,113 @@ class CgiActionSim(SimServer):
         await response.write(data[middle:])
         await response.write_eof()
         return response
+
+
+class RtspLogin:
+    """The camera's RTSP server, as far as a login check goes: DESCRIBE only.
+
+    Serves ``paths`` (``/stream_0``, ``/stream_1`` and the ``av0_N`` aliases, 003 §19)
+    with a tiny SDP. In ``digest``/``basic`` mode a request without Authorization is
+    challenged (uncounted, as on any server), a wrong login counts as a failed login
+    of the camera's one account and is answered ``refusal`` (401, or 403 as some
+    servers do), and only then is the path looked up (404 past the login).
+    """
+
+    REALM = "myipc"
+    _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+    def __init__(self, camera: CgiActionSim) -> None:
+        self.camera = camera
+        self.port = 0
+        self.paths = {"/stream_0", "/stream_1", "/av0_0", "/av0_1"}
+        self.refusal = "401 Unauthorized"
+        self.requests: list[tuple[str, bool]] = []
+        self._nonce = secrets.token_hex(16)
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+                writer.write(self._answer(head).encode("latin-1"))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    def _answer(self, head: str) -> str:
+        lines = head.split("\r\n")
+        method, _, rest = lines[0].partition(" ")
+        url = rest.rpartition(" ")[0]
+        headers = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        cseq = headers.get("cseq", "0")
+        path = "/" + url.split("://", 1)[-1].partition("/")[2]
+        authorization = headers.get("authorization")
+        self.requests.append((path, authorization is not None))
+        if method != "DESCRIBE":
+            return self._status(cseq, "405 Method Not Allowed")
+        mode = self.camera.rtsp_auth
+        if mode in ("digest", "basic"):
+            if authorization is None:
+                return self._status(cseq, "401 Unauthorized", self._challenge())
+            if not self._accepts(authorization, url):
+                self.camera.failed_logins += 1
+                self.camera.rtsp_failed_logins += 1
+                challenge = self._challenge() if self.refusal.startswith("401") else ""
+                return self._status(cseq, self.refusal, challenge)
+        if path not in self.paths:
+            return self._status(cseq, "404 Not Found")
+        sdp = "v=0\r\ns=myipc\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+        return self._status(cseq, "200 OK", f"Content-Type: application/sdp\r\n"
+                            f"Content-Length: {len(sdp)}\r\n", sdp)
+
+    def _challenge(self) -> str:
+        if self.camera.rtsp_auth == "basic":
+            return f'WWW-Authenticate: Basic realm="{self.REALM}"\r\n'
+        return (f'WWW-Authenticate: Digest realm="{self.REALM}", nonce="{self._nonce}", '
+                'qop="auth", algorithm=MD5\r\n')
+
+    @staticmethod
+    def _status(cseq: str, status: str, extra: str = "", body: str = "") -> str:
+        return (f"RTSP/1.0 {status}\r\nCSeq: {cseq}\r\nServer: myipc/1.0.0\r\n"
+                f"{extra}\r\n{body}")
+
+    def _accepts(self, authorization: str, url: str) -> bool:
+        user, password = self.camera.username, self.camera.password
+        scheme, _, rest = authorization.partition(" ")
+        if scheme.lower() == "basic" and self.camera.rtsp_auth == "basic":
+            try:
+                decoded = base64.b64decode(rest.strip()).decode()
+            except (ValueError, UnicodeDecodeError):
+                return False
+            return decoded == f"{user}:{password}"
+        if scheme.lower() != "digest" or self.camera.rtsp_auth != "digest":
+            return False
+        got = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+               for m in self._PARAM.finditer(rest)}
+        if got.get("username") != user or got.get("nonce") != self._nonce:
+            return False
+        ha1 = md5(f"{user}:{self.REALM}:{password}")
+        ha2 = md5(f"DESCRIBE:{got.get('uri', url)}")
+        if got.get("qop") == "auth":
+            expected = md5(f"{ha1}:{self._nonce}:{got.get('nc')}:{got.get('cnonce')}:auth:{ha2}")
+        else:
+            expected = md5(f"{ha1}:{self._nonce}:{ha2}")
+        return got.get("response") == expected

@@ -6,14 +6,18 @@ marked ``# ASSUMED`` (the set parameter's name, else the label without spaces).
 
 Knobs:
 - ``auth``: ``"basic"`` (HTTP Basic), ``"digest"`` (RFC 7616 MD5, qop=auth, with
-  nonce expiry and nc replay checks) or ``"none"``.
+  nonce expiry and nc replay checks) or ``"none"`` (an open device: it answers
+  everything without ever asking for credentials).
 - ``fmt``: ``"xml"`` (the ``<Message>`` envelope), ``"truncated"`` (the same without
   ``</Message>``, like 004 §2.3.1.2 example 2) or ``"plain"`` (value lines, as §3
   prints them; queries as one run-on line).
 - ``ptz``, ``wifi``, ``sd_card``, ``queries`` (False: every ``_query`` answers 503),
   ``ranges`` (override what ``_query`` reports, and what sets accept, per parameter),
   ``nonce_uses`` (a Digest nonce goes stale after this many requests),
-  ``mjpeg_frames`` (frames per MJPEG connection before it closes).
+  ``mjpeg_frames`` (frames per MJPEG connection before it closes),
+  ``overrides`` (firmware quirks per ``"<cgi>"`` or ``"<cgi>?Group=<group>"``, checked
+  after the login: a result code such as ``"402"`` answered inside HTTP 200, an int
+  HTTP status, raw ``bytes`` served as a 200 body, or ``"hang"``).
 
 Records: ``set_calls``, ``ptz_log``, ``dangerous_calls`` (factory reset, SD
 operations, user_*, rs485_*, serial/network writes), ``failed_logins``, ``reboots``,
@@ -99,6 +103,7 @@ class CgiMessageSim(SimServer):
         ranges: dict[str, str] | None = None,
         nonce_uses: int | None = None,
         mjpeg_frames: int = 3,
+        overrides: dict[str, str | int | bytes] | None = None,
         rtsp_port: int = 554,
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
@@ -116,6 +121,7 @@ class CgiMessageSim(SimServer):
         self.queries = queries
         self.nonce_uses = nonce_uses
         self.mjpeg_frames = mjpeg_frames
+        self.overrides: dict[str, str | int | bytes] = dict(overrides or {})
         self.rtsp_port = rtsp_port
         self.started = time.monotonic()
         self.clock_offset = 0.0
@@ -297,6 +303,9 @@ class CgiMessageSim(SimServer):
         refused = self._authenticate(request)
         if refused is not None:
             return refused
+        override = self.overrides.get(f"{name}?Group={group}", self.overrides.get(name))
+        if override is not None:
+            return await self._override(request, name, override)
         try:
             if query.get("Channel", "1") != "1":
                 raise _Answer("401")
@@ -307,6 +316,22 @@ class CgiMessageSim(SimServer):
             return self._set(name, area, group, request)
         except _Answer as answer:
             return self._error(name, answer.code)
+
+    async def _override(
+        self, request: web.Request, name: str, override: str | int | bytes
+    ) -> web.StreamResponse:
+        if isinstance(override, bytes):
+            return web.Response(body=override, content_type="text/html")
+        if isinstance(override, int):
+            return web.Response(status=override, text=f"{override} Error")
+        if override == "hang":
+            event = self._waiters.new(request.path)
+            try:
+                await event.wait()  # released by stop() or clear_fault()
+            finally:
+                self._waiters.discard(event)
+            return self._drop_connection(request)
+        return self._error(name, override)
 
     # ------------------------------------------------------------------ auth
 
@@ -484,7 +509,7 @@ class CgiMessageSim(SimServer):
 
     def _error(self, name: str, code: str) -> web.Response:
         if self.fmt == "plain":
-            return self._text(CODES[code] + "\n")
+            return self._text(CODES.get(code, "Unknown error.") + "\n")
         return self._xml(name, code, "")
 
     def _xml(self, name: str, code: str, body: str) -> web.Response:
@@ -492,7 +517,7 @@ class CgiMessageSim(SimServer):
         text = (
             '<?xml version="1.0" encoding="utf-8"?>\n<Message>\n'
             f'  <Header class="{name}"></Header>\n'
-            f'  <result code="{code[:3]}">{CODES[code]}</result>\n'
+            f'  <result code="{code[:3]}">{CODES.get(code, "Unknown error.")}</result>\n'
             f"{body}"
             + ("" if self.fmt == "truncated" else "</Message>\n")
         )

@@ -14,25 +14,36 @@ Controls (call from tests, same event loop)
     burst(records, parts=1)       many records, in order, in one or several parts
     drop_streams()                abort every attach connection
     drop_mid_part()               next alarm part is cut mid-body, then the socket closes
+    cut_chunk("mid_chunk"|"bad_size")  chunked streams: the next part's chunk is cut
+                                  short (or sent with an unreadable size), then the socket closes
     silence(True/False)           send nothing (alarms are dropped), sockets stay open
     garbage_part(data, raw=False) inject a garbage part (raw=True: unframed bytes)
     unlock() / set_password(new) / lock_account(bool)
     add_channel(...) / set_channel_status(ch, status)            (nvr)
     set_disk(disk_id, total=, free=, status=) / mark_unsupported(type, *keys)
     setting(type, key, ...) / set_setting(type, key, value, ...)
+    fail_type(name, status, body, program=None) / clear_type_faults()
+                                  answer one type= (or ptz action=) with this, after the login
     simulate_reboot()
 Knobs (plain attributes, flip at runtime)
     split_writes / split_chunk, keepalive_interval, keepalive_style ("part"|"bare"),
     part_status_line, duplicate_records, chunked_streams, empty_alarm_status
     ("empty"|"ok"|"markers"), alarm_retention, lowercase_errors, auth_status,
-    basic_auth, lockout_after, lockout_seconds, reboot_downtime, mjpeg_interval
+    basic_auth, lockout_after, lockout_seconds, reboot_downtime, mjpeg_interval,
+    digest_auth (HTTP Digest instead of Basic), open_access (no credentials checked at
+    all), bare_401 (401 answers carry no error body), hostile ({(type or action, key):
+    raw value} printed instead of the real one), ptz_cap (the ptzCap answer)
 Counters / logs
     failed_logins, consecutive_failures, reboots, attach_clients, attach_connects,
-    snapshots, set_calls, ptz_log, dangerous_calls, manual_alarms, alarm_outputs, alarms
+    snapshots, set_calls, ptz_log, dangerous_calls, manual_alarms, alarm_outputs, alarms,
+    auth_log (per request: "query", "basic", "digest" or "none")
 
 Guesses (the seed does not say; each one is also marked ``# GUESS`` in the code)
     * Missing credentials: 401 + ``WWW-Authenticate: Basic realm="IPCamera"`` (with
-      ``basic_auth=False``: 200 ``error, Return=-507``, no challenge).
+      ``basic_auth=False``: 200 ``error, Return=-507``, and no 401 of it ever carries a
+      challenge: a server that does not speak Basic does not ask for it; with
+      ``digest_auth``: 401 + a Digest MD5 qop=auth challenge; a wrong Digest answer is
+      challenged again with the same nonce, a failed login).
     * Bad credentials: 200 ``error, Return=-507`` (user) / ``-508`` (password);
       ``auth_status=401`` answers 401 + challenge with the same body.
     * Lockout: after ``lockout_after`` consecutive failures every request answers
@@ -67,21 +78,26 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+import hashlib
 import re
+import secrets
 import ssl
 from time import monotonic
 from typing import Literal
 
 from aiohttp import web
 
+from custom_components.cgi_camera.client.digest import parse_challenge
+
 from .base import SimServer
 
 Variant = Literal["ipc", "nvr", "lite"]
 KeepaliveStyle = Literal["part", "bare"]
 EmptyAlarmStatus = Literal["empty", "ok", "markers"]
+ChunkCut = Literal["mid_chunk", "bad_size"]
 
 BOUNDARY = "myboundary"
 KEEPALIVE_TEXT = "Connecting, waiting for alarm message"
@@ -107,10 +123,11 @@ _PTZ_READS = frozenset(
 class CgiError(Exception):
     """An ``error, Return=N`` answer; ``auth`` marks credential failures."""
 
-    def __init__(self, code: int, *, auth: bool = False) -> None:
+    def __init__(self, code: int, *, auth: bool = False, nonce: str | None = None) -> None:
         super().__init__(f"error, Return={code}")
         self.code = code
         self.auth = auth
+        self.nonce = nonce  # a 401 re-challenging this Digest nonce (wrong password)
 
 
 class _Bad(Exception):
@@ -298,7 +315,7 @@ class _Req:
 
 @dataclass(slots=True)
 class _Out:
-    kind: Literal["data", "cut", "close"]
+    kind: Literal["data", "cut", "close", "mid_chunk", "bad_size"]
     data: bytes = b""
 
 
@@ -658,6 +675,9 @@ class ParamCgiSim(SimServer):
         ptz: bool = True,
         attach: bool = True,
         basic_auth: bool = True,
+        digest_auth: bool = False,
+        open_access: bool = False,
+        bare_401: bool = False,
         auth_status: int = 200,
         lowercase_errors: bool = False,
         lockout_after: int = 5,
@@ -681,6 +701,9 @@ class ParamCgiSim(SimServer):
         self.ptz = ptz
         self.attach = attach
         self.basic_auth = basic_auth
+        self.digest_auth = digest_auth
+        self.open_access = open_access
+        self.bare_401 = bare_401
         self.auth_status = auth_status
         self.lowercase_errors = lowercase_errors
         self.lockout_after = lockout_after
@@ -711,10 +734,21 @@ class ParamCgiSim(SimServer):
         self.mjpeg_interval = 1.0
         self.line_ending = "\r\n"
         self.account_locked = False  # -515 for everyone (admin-locked account)
+        # (type, or action when there is no type, lowercase; key) -> raw value printed
+        self.hostile: dict[tuple[str, str], str] = {}
+        self.ptz_cap: dict[str, str] = {
+            "presetMaxNum": "16", "tourMaxNum": "4", "tourPresetMaxNum": "12",
+            "scanMaxNum": "12",
+        }
+        # (program or None for any, type/action lowercase) -> (HTTP status, body)
+        self.type_faults: dict[tuple[str | None, str], tuple[int, str]] = {}
+        self._rendering = ""
+        self._nonces: set[str] = set()
 
         # --- observable counters/logs
         self.failed_logins = 0
         self.consecutive_failures = 0
+        self.auth_log: list[str] = []
         self.locked_until: float | None = None
         self.snapshots = 0
         self.attach_connects = 0
@@ -782,6 +816,7 @@ class ParamCgiSim(SimServer):
         self._mjpeg_clients: set[_StreamClient] = set()
         self.silenced = False
         self._cut_next = False
+        self._chunk_cut: ChunkCut | None = None
         self._programs: dict[str, Handler] = {
             "param": self._param,
             "sensor": self._sensor,
@@ -972,6 +1007,29 @@ class ParamCgiSim(SimServer):
         """Cut the next alarm part in the middle of its body, then close the socket."""
         self._cut_next = True
 
+    def cut_chunk(self, mode: ChunkCut = "mid_chunk") -> None:
+        """Break the chunked framing of the next alarm part, then close the socket.
+
+        ``mid_chunk``: the chunk declares the whole part but only half arrives;
+        ``bad_size``: the chunk size line is not hexadecimal. Needs ``chunked_streams``.
+        """
+        if not self.chunked_streams:
+            raise RuntimeError("cut_chunk needs chunked_streams = True")
+        self._chunk_cut = mode
+
+    def fail_type(
+        self, name: str, status: int = 500, body: str = "", *, program: str | None = None
+    ) -> None:
+        """Answer ``type=name`` (or ptz ``action=name``) with ``status``/``body``.
+
+        Applied after the credentials are checked, so only that one request fails.
+        ``program`` (``param``, ``sensor``, ``ptz``...) limits it to one CGI.
+        """
+        self.type_faults[(program, name.lower())] = (status, body)
+
+    def clear_type_faults(self) -> None:
+        self.type_faults.clear()
+
     def silence(self, on: bool = True) -> None:
         """Stop sending anything (alarms raised meanwhile are lost); sockets stay open."""
         self.silenced = on
@@ -1002,6 +1060,11 @@ class ParamCgiSim(SimServer):
             return _not_found()
         try:
             req = self._authenticate(request, match[1])
+            name = (req.type or req.action).lower()
+            fault = self.type_faults.get((match[1], name), self.type_faults.get((None, name)))
+            if fault is not None:
+                return self._text(fault[1], status=fault[0])
+            self._rendering = name
             return await handler(req)
         except CgiError as err:
             return self._error(err)
@@ -1020,30 +1083,81 @@ class ParamCgiSim(SimServer):
         else:
             # GUESS: misplaced credentials are ignored, not honoured.
             raw_items = [kv for kv in raw_items if kv[0].lower() not in ("username", "password")]
-        if creds is None and self.basic_auth:
-            creds = _basic_credentials(request)
-        if creds is None:
-            if self.basic_auth:
-                # GUESS: the seed never shows a 401.
-                raise CgiError(401, auth=True)
-            raise CgiError(-507, auth=True)
-        if self.locked:
-            raise CgiError(-527, auth=True)  # even with the right password
-        user, password = creds
-        if user != self.username or password != self.password:
-            self.failed_logins += 1
-            self.consecutive_failures += 1
-            if self.lockout_after > 0 and self.consecutive_failures >= self.lockout_after:
-                self.locked_until = monotonic() + self.lockout_seconds
-            raise CgiError(-507 if user != self.username else -508, auth=True)
-        if self.account_locked:
-            raise CgiError(-515, auth=True)
-        self.consecutive_failures = 0
+        header = request.headers.get("Authorization", "")
+        scheme = header.partition(" ")[0].lower()
+        self.auth_log.append("query" if creds else scheme or "none")
+        if not self.open_access:
+            if creds is None and self.digest_auth and scheme == "digest":
+                self._digest_login(request, header)
+            else:
+                self._login(creds if creds is not None else self._http_credentials(request))
         items = [(k, v.strip()) for k, v in raw_items]
         params = {k: v for k, v in items if k not in ("action", "type")}
         action = next((v for k, v in items if k == "action"), "")
         type_ = next((v for k, v in items if k == "type"), "")
         return _Req(request, program, action, type_, params, items)
+
+    def _http_credentials(self, request: web.Request) -> tuple[str, str]:
+        if self.digest_auth:
+            raise CgiError(401, auth=True)  # asks for Digest; Basic is not read
+        creds = _basic_credentials(request) if self.basic_auth else None
+        if creds is None:
+            if self.basic_auth:
+                # GUESS: the seed never shows a 401.
+                raise CgiError(401, auth=True)
+            raise CgiError(-507, auth=True)
+        return creds
+
+    def _login(self, creds: tuple[str, str]) -> None:
+        if self.locked:
+            raise CgiError(-527, auth=True)  # even with the right password
+        user, password = creds
+        if user != self.username or password != self.password:
+            self._count_failure()
+            raise CgiError(-507 if user != self.username else -508, auth=True)
+        if self.account_locked:
+            raise CgiError(-515, auth=True)
+        self.consecutive_failures = 0
+
+    def _count_failure(self) -> None:
+        self.failed_logins += 1
+        self.consecutive_failures += 1
+        if self.lockout_after > 0 and self.consecutive_failures >= self.lockout_after:
+            self.locked_until = monotonic() + self.lockout_seconds
+
+    def _digest_login(self, request: web.Request, header: str) -> None:
+        params = parse_challenge(header).params
+        nonce = params.get("nonce", "")
+        if nonce not in self._nonces:
+            raise CgiError(401, auth=True)  # not one of ours: a fresh challenge
+        if self.locked:
+            raise CgiError(-527, auth=True)
+        if params.get("username") != self.username or not self._digest_ok(request, params):
+            self._count_failure()
+            raise CgiError(401, auth=True, nonce=nonce)
+        if self.account_locked:
+            raise CgiError(-515, auth=True)
+        self.consecutive_failures = 0
+
+    def _digest_ok(self, request: web.Request, params: dict[str, str]) -> bool:
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()
+
+        if params.get("qop") != "auth" or params.get("uri") != request.raw_path:
+            return False
+        ha1 = md5(f"{self.username}:{REALM}:{self.password}")
+        ha2 = md5(f"{request.method}:{params['uri']}")
+        expected = md5(f"{ha1}:{params.get('nonce')}:{params.get('nc')}:"
+                       f"{params.get('cnonce')}:auth:{ha2}")
+        return secrets.compare_digest(expected, params.get("response", ""))
+
+    def _challenge_header(self, nonce: str | None = None) -> str | None:
+        if self.digest_auth:
+            if nonce is None:
+                nonce = secrets.token_hex(16)
+                self._nonces.add(nonce)
+            return f'Digest realm="{REALM}", qop="auth", nonce="{nonce}", algorithm=MD5'
+        return f'Basic realm="{REALM}"' if self.basic_auth else None
 
     # ================================================================ rendering
 
@@ -1051,7 +1165,14 @@ class ParamCgiSim(SimServer):
         return web.Response(status=status, body=body.encode(), content_type="text/plain")
 
     def _lines(self, lines: Iterable[str]) -> web.Response:
-        return self._text(self._join(lines))
+        return self._text(self._join(self._poisoned(lines)))
+
+    def _poisoned(self, lines: Iterable[str]) -> Iterator[str]:
+        """The lines, with the values a test made hostile for this request's type."""
+        for line in lines:
+            key, sep, _ = line.partition("=")
+            raw = self.hostile.get((self._rendering, key.strip())) if sep else None
+            yield line if raw is None else f"{key}={raw}"
 
     def _join(self, lines: Iterable[str]) -> str:
         eol = self.line_ending
@@ -1067,12 +1188,13 @@ class ParamCgiSim(SimServer):
     def _error(self, err: CgiError) -> web.Response:
         if err.code == 401:
             response = self._text("401 Unauthorized" + self.line_ending, status=401)
-            response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
-            return response
-        status = self.auth_status if err.auth else 200
-        response = self._text(self._error_text(err.code), status=status)
-        if status == 401:
-            response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
+        else:
+            status = self.auth_status if err.auth else 200
+            bare = status == 401 and self.bare_401
+            body = "401 Unauthorized" + self.line_ending if bare else self._error_text(err.code)
+            response = self._text(body, status=status)
+        if response.status == 401 and (challenge := self._challenge_header(err.nonce)):
+            response.headers["WWW-Authenticate"] = challenge
         return response
 
     def field_line(self, group: _Group, f: _Field, state: dict[str, str]) -> str:
@@ -1745,8 +1867,11 @@ class ParamCgiSim(SimServer):
         if self.silenced or not self._clients:
             return
         body = self._join(self._alarm_lines(records)).encode()
-        kind: Literal["data", "cut"] = "cut" if self._cut_next else "data"
+        kind: Literal["data", "cut", "mid_chunk", "bad_size"] = (
+            self._chunk_cut or ("cut" if self._cut_next else "data")
+        )
         self._cut_next = False
+        self._chunk_cut = None
         part = self._part(body)
         for client in self._clients:
             client.queue.put_nowait(_Out(kind, part))
@@ -1797,6 +1922,10 @@ class ParamCgiSim(SimServer):
                     continue
                 if out.kind == "close":
                     return
+                if out.kind in ("mid_chunk", "bad_size"):
+                    self._break_chunk(client, out)
+                    await asyncio.sleep(0.01)  # let the broken chunk leave before the RST
+                    return
                 if out.kind == "cut":
                     head_len = out.data.index(b"\r\n\r\n") + 4
                     body_len = len(out.data) - head_len
@@ -1807,6 +1936,17 @@ class ParamCgiSim(SimServer):
                 last = loop.time()
         except (ConnectionError, RuntimeError):
             return  # client went away mid-write
+
+    @staticmethod
+    def _break_chunk(client: _StreamClient, out: _Out) -> None:
+        """Write one chunk past aiohttp's framing: cut short, or with a junk size."""
+        transport = client.request.transport
+        if transport is None:
+            return
+        if out.kind == "mid_chunk":
+            transport.write(b"%x\r\n" % len(out.data) + out.data[: len(out.data) // 2])
+        else:
+            transport.write(b"zz\r\n" + out.data + b"\r\n")
 
     async def _write(self, client: _StreamClient, data: bytes) -> None:
         if not self.split_writes:
@@ -1835,9 +1975,7 @@ class ParamCgiSim(SimServer):
 
     def _ptz_action(self, action: str, t: str, p: dict[str, str], cam: int) -> web.Response:
         if action == "get" and t == "ptzcap":
-            return self._lines(
-                ["presetMaxNum=16", "tourMaxNum=4", "tourPresetMaxNum=12", "scanMaxNum=12"]
-            )
+            return self._lines(f"{k}={v}" for k, v in self.ptz_cap.items())
         if t in ("wiper", "wash"):
             if action not in (("open", "close") if t == "wiper" else ("open",)):
                 raise CgiError(-23)

@@ -1181,6 +1181,9 @@ class UidXmlSim(SimServer):
         command: dict[str, str] = {}
         if not self._apply(ctx, spec, command):
             raise CgiFault("/cgi-bin/ptz_ctrl", "error, parse parameters")
+        if not self.ptz:
+            # GUESS: a fixed camera's firmware refuses head commands (undocumented).
+            raise CgiFault("/cgi-bin/ptz_ctrl", "ptz not support")
         if "add_preset" in command:
             self.presets.add(int(command["add_preset"]))
         if "delete_preset" in command:

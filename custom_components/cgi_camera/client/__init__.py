@@ -9,6 +9,7 @@ from __future__ import annotations
 from .camera import Camera
 from .detect import connect, detect
 from .errors import (
+    AuthDowngrade,
     AuthError,
     CameraError,
     CommandError,
@@ -42,6 +43,7 @@ __all__ = [
     "Action",
     "AlarmEvent",
     "AlarmKind",
+    "AuthDowngrade",
     "AuthError",
     "Camera",
     "CameraError",

@@ -1,7 +1,9 @@
-"""``python -m custom_components.cgi_camera.client probe --host H --user U --password P``.
+"""``python -m custom_components.cgi_camera.client probe --host H --user U``.
 
 Prints the dialect, device info and capabilities of a camera, for users and bug
-reports. The password is never printed.
+reports. The password is asked for without echo, or read from the environment
+variable ``CGI_CAMERA_PASSWORD`` (for scripts); there is deliberately no command-line
+flag for it, since arguments show in ``ps`` and the shell history. It is never printed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -20,15 +23,19 @@ from .detect import detect
 from .errors import CameraError
 from .transport import Credentials
 
+PASSWORD_ENV = "CGI_CAMERA_PASSWORD"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m custom_components.cgi_camera.client")
     sub = parser.add_subparsers(dest="command", required=True)
-    probe = sub.add_parser("probe", help="detect the dialect and list what the camera offers")
+    probe = sub.add_parser(
+        "probe", help="detect the dialect and list what the camera offers",
+        epilog=f"The password is asked for without echo, or taken from ${PASSWORD_ENV}.",
+    )
     probe.add_argument("--host", required=True)
     probe.add_argument("--port", type=int, default=80)
     probe.add_argument("--user", default="admin")
-    probe.add_argument("--password", help="omit to be asked without echo")
     probe.add_argument("--https", action="store_true")
     probe.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     probe.add_argument("--debug", action="store_true", help="log every request (redacted)")
@@ -40,7 +47,8 @@ async def probe(args: argparse.Namespace, password: str) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(ssl=False) if args.insecure else None
     async with aiohttp.ClientSession(connector=connector) as session:
         camera = await detect(
-            session, args.host, args.port, Credentials(args.user, password), https=args.https
+            session, args.host, args.port, Credentials(args.user, password), https=args.https,
+            verify_ssl=not args.insecure,
         )
         try:
             caps = camera.capabilities
@@ -82,10 +90,16 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _password() -> str:
+    """From the environment when set (scripts), else asked for without echo."""
+    from_env = os.environ.get(PASSWORD_ENV)
+    return from_env if from_env is not None else getpass.getpass()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
-    password = args.password if args.password is not None else getpass.getpass()
+    password = _password()
     try:
         result = asyncio.run(probe(args, password))
     except CameraError as err:

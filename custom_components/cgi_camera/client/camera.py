@@ -81,10 +81,10 @@ class Camera(ABC):
         self._rtsp_refusal_logged = False
         self._snapshots: dict[tuple[StreamKind, str | None, int], asyncio.Future[bytes]] = {}
 
-    def _refused(self, why: str) -> AuthError:
+    def _refused(self, why: str, kind: type[AuthError] = AuthError) -> AuthError:
         """Latch a refused login and return the error to raise."""
         self.auth_refused = why
-        return AuthError(why)
+        return kind(why)
 
     def _check_refused(self) -> None:
         if self.auth_refused is not None:
@@ -146,7 +146,9 @@ class Camera(ABC):
         user, password = self.credentials.username, self.credentials.password
         for url in dict.fromkeys(candidates):
             try:
-                probe = await rtsp.probe_login(url, user, password)
+                probe = await rtsp.probe_login(
+                    url, user, password, verify_ssl=self.transport.verify_ssl
+                )
             except AuthError as err:
                 raise self._refused(f"the RTSP server refused the login: {err}") from err
             except CameraError as err:
@@ -282,7 +284,8 @@ class Camera(ABC):
     async def snapshot(
         self, stream: StreamKind = StreamKind.MAIN, url: str | None = None, channel: int = 1
     ) -> bytes:
-        """A JPEG still image; from ``url`` (with Basic auth) when the user set one.
+        """A JPEG still image; from ``url`` when the user set one (signed like the
+        camera's own requests, and only ever sent to the camera's host).
 
         Viewers asking at the same time share one request: ten dashboards must not
         queue ten captures behind the camera's two request slots (and the alarm poll).
@@ -305,22 +308,32 @@ class Camera(ABC):
         if channel in self.capabilities.channels:
             image = await self._channel_snapshot(stream, channel)
         elif url:
-            resp = await self.transport.send(
-                "GET",
-                URL(url),
-                limit=SNAPSHOT_LIMIT,
-                auth=aiohttp.BasicAuth(self.credentials.username, self.credentials.password),
-            )
-            if resp.status in (401, 403):
-                raise AuthError(f"snapshot URL refused the credentials ({resp.status})")
-            if resp.status != 200:
-                raise ProtocolError(f"snapshot URL answered HTTP {resp.status}")
-            image = resp.body
+            image = await self._snapshot_from_url(URL(url))
         else:
             image = await self._snapshot(stream)
         if not image.startswith(JPEG_MAGIC):
             raise ProtocolError("snapshot is not a JPEG image")
         return image
+
+    async def _snapshot_from_url(self, url: URL) -> bytes:
+        """The user's snapshot URL, signed with the login: only ever on this camera's host.
+
+        Signed the way the transport signs everything (Digest once the camera asked
+        for it, never Basic to a Digest camera); dialects whose login goes in the
+        query string have no HTTP auth of their own, so Basic goes along.
+        """
+        if (url.host or "").lower() != self.transport.host.strip("[]").lower():
+            raise ProtocolError("the snapshot URL is not on the camera's host: "
+                                "the camera's login is not sent there")
+        creds = self.credentials
+        auth = (None if self.transport.auth_mode is not None
+                else aiohttp.BasicAuth(creds.username, creds.password))
+        resp = await self.transport.send("GET", url, limit=SNAPSHOT_LIMIT, auth=auth)
+        if resp.status in (401, 403):
+            raise AuthError(f"snapshot URL refused the credentials ({resp.status})")
+        if resp.status != 200:
+            raise ProtocolError(f"snapshot URL answered HTTP {resp.status}")
+        return resp.body
 
     def mjpeg_url(self, stream: StreamKind) -> str | None:
         """An MJPEG (multipart JPEG) stream URL without credentials; None if none.
@@ -355,7 +368,10 @@ class Camera(ABC):
             candidates = self.rtsp_candidates(stream, port)
         for url in candidates:
             try:
-                if await rtsp.describe(url, self.credentials.username, self.credentials.password):
+                if await rtsp.describe(
+                    url, self.credentials.username, self.credentials.password,
+                    verify_ssl=self.transport.verify_ssl,
+                ):
                     return url
             except AuthError:
                 # Stream lookups are retried while none is found: say it once.

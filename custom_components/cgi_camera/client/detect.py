@@ -1,9 +1,15 @@
 """Find out which dialect a host speaks, then log in exactly once.
 
-Every dialect's fingerprint runs first and none of them logs in. A dialect that is
-sure wins; otherwise the dialects that could not tell without a login ("maybe")
-are tried, each with a single login. A wrong password therefore costs one failed
-login on the device (param_cgi devices lock the account after five).
+Every dialect's fingerprint runs first and none of them sends credentials. A
+dialect that is sure wins; otherwise the dialects that could not tell without a
+login ("maybe": the host answers HTTP 401) are tried in order, until one fits or
+the host refuses a login. A wrong password therefore costs one failed login on
+the device (param_cgi devices lock the account after five).
+
+A host no fingerprint recognised is not trusted with more than HTTP
+authentication: while guessing, :attr:`Transport.identified` is False, so no
+dialect puts the password in a query string (where it would land in the host's
+access log), and the login is Digest when the host's 401 offered Digest.
 """
 
 from __future__ import annotations
@@ -27,14 +33,19 @@ async def detect(
     credentials: Credentials,
     *,
     https: bool = False,
+    verify_ssl: bool = True,
 ) -> Camera:
     """Identify the dialect of ``host`` and return the connected camera.
 
     Raises :class:`ConnectError`/:class:`Timeout` when nothing answers,
     :class:`UnsupportedDevice` when HTTP answers but no dialect recognises it, and
     :class:`AuthError` when the dialect is known but the credentials are refused.
+    ``verify_ssl`` is what the session does with certificates; the camera's
+    ``rtsps://`` checks follow it.
     """
-    transport = Transport(session, host, port, https=https, timeout=DETECT_TIMEOUT)
+    transport = Transport(
+        session, host, port, https=https, timeout=DETECT_TIMEOUT, verify_ssl=verify_ssl
+    )
     reached = False
     maybe: list[type[Camera]] = []
     for cls in DIALECTS:
@@ -55,17 +66,21 @@ async def detect(
             return await _connect(cls, transport, credentials)
         if verdict is Fingerprint.MAYBE:
             maybe.append(cls)
+    # Guessing from here on: HTTP authentication only, never query-string credentials.
+    transport.identified = False
     for cls in maybe:
         _LOGGER.debug("%s:%s may speak %s; trying one login", host, port, cls.dialect)
-        transport.identified = False
         try:
-            return await _connect(cls, transport, credentials)
-        except AuthError:
-            raise  # the host wants a login and refused ours: that is the answer
-        except (UnsupportedDevice, CameraError) as err:
-            if isinstance(err, ConnectError):
-                raise
+            camera = await _connect(cls, transport, credentials)
+        except (AuthError, ConnectError):
+            # A refused login is the answer (a second dialect would only add a failed
+            # login); a host that stops answering has nothing more to say.
+            raise
+        except CameraError as err:
             _LOGGER.debug("%s login on %s:%s did not fit: %s", cls.dialect, host, port, err)
+            continue
+        transport.identified = True  # it accepted the dialect's login: no longer a guess
+        return camera
     raise UnsupportedDevice(f"{host}:{port} speaks none of the known camera dialects")
 
 
@@ -85,15 +100,19 @@ async def connect(
     https: bool = False,
     auth_hint: str | None = None,
     rtsp_port: int | None = None,
+    verify_ssl: bool = True,
 ) -> Camera:
     """Connect to a camera whose dialect is already known (set-up after the flow).
 
     ``auth_hint`` is the :attr:`Camera.auth_scheme` of an earlier connection, so a
     Digest-only camera is never sent Basic; ``rtsp_port`` is where the RTSP server
-    that may check the password listens (see :meth:`Camera.verify_login`).
+    that may check the password listens (see :meth:`Camera.verify_login`);
+    ``verify_ssl`` as for :func:`detect`.
     """
     cls = BY_NAME.get(dialect)
     if cls is None:
         raise UnsupportedDevice(f"unknown dialect {dialect!r}")
-    transport = Transport(session, host, port, https=https, timeout=DEFAULT_TIMEOUT)
+    transport = Transport(
+        session, host, port, https=https, timeout=DEFAULT_TIMEOUT, verify_ssl=verify_ssl
+    )
     return await cls.connect(transport, credentials, auth_hint=auth_hint, rtsp_port=rtsp_port)

@@ -28,6 +28,15 @@ class AuthError(CameraError):
     """The camera rejected the credentials (or the session they opened)."""
 
 
+class AuthDowngrade(AuthError):
+    """The device now asks for a weaker login than it used before; nothing was sent.
+
+    A camera that authenticated with Digest and now wants Basic (the password in
+    clear) may not be the camera at all: the password is withheld until the user
+    confirms the address again (Reconfigure).
+    """
+
+
 class ProtocolError(CameraError):
     """The camera answered something the dialect cannot understand."""
 

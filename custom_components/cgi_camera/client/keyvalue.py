@@ -13,6 +13,10 @@ import re
 Pairs = list[tuple[str, str]]
 
 _ERROR_RE = re.compile(r"^\s*error\s*,\s*return\s*=\s*(-?\d+)", re.IGNORECASE)
+# The seed's codes have at most four digits. A longer number is no code the seed
+# knows (and one of thousands of digits would not even convert): report it as this.
+UNKNOWN_CODE = -999_999
+_CODE_DIGITS = 9
 
 
 def parse(text: str) -> Pairs:
@@ -28,7 +32,10 @@ def parse(text: str) -> Pairs:
 def error_code(text: str) -> int | None:
     """The N of an ``error, return=N`` body (any case), else None."""
     match = _ERROR_RE.match(text)
-    return int(match.group(1)) if match else None
+    if match is None:
+        return None
+    digits = match.group(1)
+    return int(digits) if len(digits.lstrip("-")) <= _CODE_DIGITS else UNKNOWN_CODE
 
 
 def is_ok(text: str) -> bool:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 import logging
-from typing import TypeVar
 import weakref
 
 _LOGGER = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # Recorders sold with these dialects have 4-32 channels; 64 covers the largest.
 MAX_CHANNELS = 64
@@ -33,7 +30,7 @@ MAX_ALARM_SOURCES = 256
 _logged: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
 
 
-def cap(owner: object, what: str, items: Iterable[T], limit: int) -> list[T]:
+def cap[T](owner: object, what: str, items: Iterable[T], limit: int) -> list[T]:
     """The first ``limit`` of ``items``; log once per ``owner`` and ``what`` if cut."""
     kept: list[T] = []
     over = False

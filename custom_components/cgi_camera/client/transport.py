@@ -4,6 +4,11 @@ One injected aiohttp session, a timeout on every request, a cap on body size and
 most a couple of requests in flight per camera (these cameras have tiny web servers
 that fall over under concurrency). Query strings are built here, byte for byte, so
 dialects control exactly what the camera sees.
+
+Bodies are never decompressed by aiohttp: a small gzip answer can inflate to
+gigabytes inside its parser before any cap is checked. Requests ask for
+``identity``; a camera that compresses anyway is inflated here within the cap
+(whole-body reads) or refused (streams).
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ import logging
 import re
 from typing import Any, Literal
 from urllib.parse import quote
+import zlib
 
 import aiohttp
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from .digest import Challenge, DigestAuth, parse_challenge
-from .errors import ConnectError, ProtocolError, SSLVerifyError, Timeout
+from .digest import Challenge, DigestAuth, answerable, best_digest, parse_challenges
+from .errors import CameraError, ConnectError, ProtocolError, SSLVerifyError, Timeout
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +39,7 @@ MAX_CONCURRENT = 2
 BODY_LIMIT = 256 * 1024
 SNAPSHOT_LIMIT = 4 * 1024 * 1024
 _CHUNK = 16 * 1024
+_IDENTITY = ("", "identity")
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 # How the transport itself authenticates (None: the dialect does it, e.g. in the URL).
@@ -107,11 +115,15 @@ class Transport:
         https: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         max_concurrent: int = MAX_CONCURRENT,
+        verify_ssl: bool = True,
     ) -> None:
         self.session = session
         self.host = host
         self.port = port
         self.https = https
+        # What the entry says about certificates; the HTTP session already obeys it,
+        # and the RTSP checks (rtsps://) of this camera follow it too.
+        self.verify_ssl = verify_ssl
         self.timeout = timeout
         self._slots = asyncio.Semaphore(max_concurrent)
         self.credentials: Credentials | None = None
@@ -236,10 +248,11 @@ class Transport:
                     method,
                     url,
                     data=data,
-                    headers=headers,
+                    headers=_uncompressed(headers),
                     auth=auth,
                     timeout=budget,
                     allow_redirects=False,
+                    auto_decompress=False,
                 ) as resp:
                     body = await _read_capped(resp, limit, shown)
                     result = Response(resp.status, resp.headers, body, shown)
@@ -255,16 +268,24 @@ class Transport:
 
         It takes no request slot, since a stream would hold one for as long as it
         is watched; ``timeout`` bounds connecting and each read, not the whole.
+        A compressed answer is refused (:class:`ProtocolError`): an endless stream
+        has no size to cap, so every byte read must be a byte received.
         """
         limit = timeout if timeout is not None else self.timeout
         budget = aiohttp.ClientTimeout(total=None, sock_connect=limit, sock_read=limit)
         sent = self._authorization("GET", url) if self.auth_mode else None
         resp = await self._open(url, sent, budget, headers)
         retry = self._answer(resp.status, resp.headers, sent, "GET", url)
-        if retry is None:
-            return resp
-        resp.close()
-        return await self._open(url, retry, budget, headers)
+        if retry is not None:
+            resp.close()
+            resp = await self._open(url, retry, budget, headers)
+        encoding = _content_encoding(resp.headers)
+        if encoding not in _IDENTITY:
+            resp.close()
+            raise ProtocolError(
+                f"stream {redact_url(url)} is compressed ({encoding[:32]!r}), which is refused"
+            )
+        return resp
 
     async def _open(
         self, url: URL, authorization: str | None, budget: aiohttp.ClientTimeout,
@@ -272,8 +293,8 @@ class Transport:
     ) -> aiohttp.ClientResponse:
         with self.errors():
             resp = await self.session.get(
-                url, headers=_with_auth(headers, authorization), timeout=budget,
-                allow_redirects=False,
+                url, headers=_uncompressed(_with_auth(headers, authorization)),
+                timeout=budget, allow_redirects=False, auto_decompress=False,
             )
         self._remember(resp.status, resp.headers)
         _LOGGER.debug("GET %s -> %s (stream)", redact_url(url), resp.status)
@@ -283,23 +304,31 @@ class Transport:
     def errors(self) -> Iterator[None]:
         """Translate aiohttp's and the socket's exceptions into the client's taxonomy.
 
-        Wrap every read of a response obtained outside :meth:`request` (streams)."""
+        Wrap every read of a response obtained outside :meth:`request` (streams).
+        A cut or reset connection is a :class:`ConnectError`; an answer aiohttp's
+        parser cannot read (bad status line, header line too long, a line longer
+        than the read buffer) is a :class:`ProtocolError`.
+        """
+        where = f"{self.host}:{self.port}"
         try:
             yield
-        except ProtocolError:
+        except CameraError:
             raise
         except TimeoutError as err:
-            raise Timeout(f"{self.host}:{self.port} did not answer in time") from err
+            raise Timeout(f"{where} did not answer in time") from err
         except aiohttp.ClientConnectorCertificateError as err:
-            raise SSLVerifyError(
-                f"TLS certificate of {self.host}:{self.port} failed verification"
-            ) from err
+            raise SSLVerifyError(f"TLS certificate of {where} failed verification") from err
         except aiohttp.ClientSSLError as err:
-            raise ConnectError(f"TLS error talking to {self.host}:{self.port}") from err
-        except (aiohttp.ClientError, OSError, ValueError) as err:
-            raise ConnectError(
-                f"cannot reach {self.host}:{self.port} ({type(err).__name__})"
-            ) from err
+            raise ConnectError(f"TLS error talking to {where}") from err
+        except aiohttp.InvalidURL as err:
+            raise ConnectError(f"invalid URL for {where}") from err
+        except (aiohttp.ClientResponseError, HttpProcessingError, asyncio.LimitOverrunError,
+                ValueError) as err:
+            raise ProtocolError(f"{where} sent a malformed answer ({type(err).__name__})") from err
+        except (aiohttp.ClientError, OSError, EOFError) as err:
+            # ClientPayloadError, ServerDisconnectedError, ClientConnectionResetError,
+            # asyncio.IncompleteReadError (an EOFError): the connection was cut.
+            raise ConnectError(f"cannot reach {where} ({type(err).__name__})") from err
         except RuntimeError as err:
             # Home Assistant closes the shared session on shutdown while a refresh
             # may still be reading: that is "unreachable", not a crash.
@@ -311,10 +340,9 @@ class Transport:
 
     @staticmethod
     def _digest_for(challenge: Challenge, credentials: Credentials) -> DigestAuth | None:
-        try:
-            return DigestAuth(challenge, credentials.username, credentials.password)
-        except ValueError:  # an algorithm we do not speak: treat as no Digest at all
+        if not answerable(challenge):  # e.g. an algorithm we do not speak: no Digest
             return None
+        return DigestAuth(challenge, credentials.username, credentials.password)
 
     def _authorization(self, method: str, url: URL) -> str | None:
         """The preemptive ``Authorization`` value for a request, if any."""
@@ -361,16 +389,25 @@ class Transport:
 
 
 def _digest_challenge(headers: Mapping[str, str]) -> Challenge | None:
+    """The Digest challenge to answer among all offered (several headers, or several
+    challenges in one), preferring the strongest algorithm; None when none fits."""
     values = (
         headers.getall("WWW-Authenticate", [])
         if isinstance(headers, CIMultiDictProxy)
         else [headers.get("WWW-Authenticate", "")]
     )
-    for value in values:
-        challenge = parse_challenge(value)
-        if challenge.scheme == "digest" and challenge.params.get("nonce"):
-            return challenge
-    return None
+    return best_digest(c for value in values for c in parse_challenges(value))
+
+
+def _uncompressed(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """``headers`` asking for an uncompressed answer (the caller cannot override it)."""
+    merged = {k: v for k, v in (headers or {}).items() if k.lower() != "accept-encoding"}
+    merged["Accept-Encoding"] = "identity"
+    return merged
+
+
+def _content_encoding(headers: Mapping[str, str]) -> str:
+    return headers.get("Content-Encoding", "").strip().lower()
 
 
 def _with_auth(headers: Mapping[str, str] | None, authorization: str | None) -> dict[str, str]:
@@ -381,18 +418,81 @@ def _with_auth(headers: Mapping[str, str] | None, authorization: str | None) -> 
 
 
 async def _read_capped(resp: aiohttp.ClientResponse, limit: int, shown: str) -> bytes:
-    """Read the body in chunks; close the connection as soon as it exceeds ``limit``."""
+    """Read the body in chunks; close the connection as soon as it exceeds ``limit``.
+
+    The cap holds for the bytes received and, for a compressed answer, for the
+    bytes it inflates to, which are never produced past ``limit``.
+    """
     declared = resp.content_length
     if declared is not None and declared > limit:
         resp.close()
         raise ProtocolError(f"response of {shown} is {declared} bytes, over {limit}")
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await resp.content.read(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            # Closing (not releasing) drops the socket instead of draining an endless body.
-            resp.close()
-            raise ProtocolError(f"response of {shown} exceeds {limit} bytes")
-        chunks.append(chunk)
+    try:
+        inflate = _Inflater(_content_encoding(resp.headers), limit)
+        chunks: list[bytes] = []
+        received = 0
+        while chunk := await resp.content.read(_CHUNK):
+            received += len(chunk)
+            if received > limit:
+                raise _TooLarge
+            if inflate.active:
+                chunks += inflate.feed(chunk)
+            else:
+                chunks.append(chunk)
+        inflate.finish()
+    except _TooLarge:
+        # Closing (not releasing) drops the socket instead of draining an endless body.
+        resp.close()
+        raise ProtocolError(f"response of {shown} exceeds {limit} bytes") from None
+    except ProtocolError as err:
+        resp.close()
+        raise ProtocolError(f"response of {shown}: {err}") from None
     return b"".join(chunks)
+
+
+class _TooLarge(Exception):
+    """Internal: a body went over its cap."""
+
+
+class _Inflater:
+    """Inflates a gzip/deflate body without ever producing more than ``limit`` bytes."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        if encoding not in (*_IDENTITY, "gzip", "x-gzip", "deflate"):
+            raise ProtocolError(f"unsupported Content-Encoding {encoding[:32]!r}")
+        self.active = encoding not in _IDENTITY
+        self._encoding = encoding
+        self._room = limit
+        self._zlib: Any = None
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The inflated pieces of ``chunk``, produced a little at a time, so that
+        memory never exceeds the cap by more than one piece."""
+        if self._zlib is None:
+            self._zlib = zlib.decompressobj(self._wbits(chunk))
+        pieces: list[bytes] = []
+        data = chunk
+        while True:
+            try:
+                out: bytes = self._zlib.decompress(data, _CHUNK)
+            except zlib.error as err:
+                raise ProtocolError(f"corrupt {self._encoding} body") from err
+            self._room -= len(out)
+            if self._room < 0:
+                raise _TooLarge
+            pieces.append(out)
+            data = self._zlib.unconsumed_tail
+            # A full piece may leave output pending inside zlib even without input.
+            if not data and len(out) < _CHUNK:
+                return pieces
+
+    def finish(self) -> None:
+        # An empty body (a 401, a 204) is fine; a stream that stops midway is not.
+        if self._zlib is not None and not self._zlib.eof:
+            raise ProtocolError(f"truncated {self._encoding} body")
+
+    def _wbits(self, first: bytes) -> int:
+        if self._encoding != "deflate":
+            return 16 + zlib.MAX_WBITS  # gzip header and trailer
+        # RFC 9110 says zlib-wrapped; some servers send a raw deflate stream instead.
+        return zlib.MAX_WBITS if first[0] & 0x0F == 8 else -zlib.MAX_WBITS

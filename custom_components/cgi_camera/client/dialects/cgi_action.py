@@ -8,14 +8,45 @@ Wire facts relied on (seed 003, digest ``cgi-action.md``; the seed is the author
   everything else is one JSON object: the action's keys, then an envelope of ``code``,
   ``device_mac``, ``deviceID`` and (not always) ``device_id``, ``log`` or ``message``,
   ``device_ip`` and sometimes ``sign_tby``. Duplicate keys occur: the last one wins.
+- Get actions are documented both with ``&json={}`` (each section's syntax) and
+  without it (every worked example): a get failing ambiguously (``error json``, 5xx,
+  garbage, a code other than 209/201) is asked once more in the other form before it
+  counts as missing, and the form that worked is kept.
 - "You can set the value of one parameter or all parameters": a set is still sent as
   the whole group just read back, so firmware that resets omitted keys loses nothing.
 - Only ``getIOAlarmIn`` reports an alarm state; MQTT / HTTP "platform" push is
   configurable but its payload is undocumented, so it is shown read-only.
-- Not in the seed: some firmware refuses the GET form and accepts ``POST
-  /action/<action>`` with the JSON as body. Tried once at login, then kept.
 - Never built here (telnet, arbitrary file read/write, factory reset, storage format,
   password/user management): the request helpers refuse those names outright.
+
+Login (at most one failed login per connection, and a password that is checked):
+- Not in the seed: some firmware refuses every GET (``error user/pwd`` whatever the
+  password) and answers ``POST /action/<action>`` with a JSON body *without any
+  credentials*. On such a device no HTTP request proves the password.
+- So :meth:`login` first sends that POST (``getSysConfig``, no credentials: it judges
+  no password, so it is no login attempt). When it answers, the POST form is used and
+  the GET login is never sent (it would be refused whatever the password, and the
+  device may count it as a failure): :attr:`login_verified` is False and
+  :meth:`Camera.verify_login` has the RTSP server check the password -- the one
+  login attempt. Only when the POST is refused does the GET login run, and that GET
+  is then the one login attempt.
+- The credential-less fingerprint (a GET without ``user``/``pwd``) cannot tell the
+  two firmwares apart (both answer ``error user/pwd``); doing the POST probe at login
+  instead of in the fingerprint costs the same single request and serves the later
+  set-ups too, which do not run the fingerprint.
+- :attr:`auth_scheme` is ``post`` for the POST form (``query`` otherwise). With
+  ``auth_hint == "post"`` a POST that fails ambiguously (timeout, garbage) fails the
+  set-up instead of falling back to a GET that would be refused; a clear refusal
+  (404, ``error user/pwd``) means the firmware changed, and the GET login runs.
+- While the POST form is in use nothing in the HTTP traffic notices a password
+  changed on the camera, so :meth:`housekeeping` asks the RTSP server again every
+  :data:`REVERIFY_INTERVAL` seconds; a refusal latches like a refused login.
+
+Capabilities (the seed has no capability query): every optional read goes through
+:meth:`CgiActionCamera._probe`. Only a clear "not supported" (code 209/201, HTTP 404)
+ends a capability at once; an ambiguous failure (``error json``, 5xx, garbage, an
+undocumented or other code, one timeout) is followed by the next documented probe.
+The probes and fallbacks per capability are listed in ``_discover_*`` below.
 """
 
 from __future__ import annotations
@@ -25,9 +56,11 @@ import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 import hashlib
 import json
 import logging
+import math
 import time
 from typing import Any
 
@@ -38,6 +71,7 @@ from ..errors import (
     CommandError,
     NotSupported,
     ProtocolError,
+    Timeout,
     UnsupportedDevice,
 )
 from ..fields import SettingField
@@ -67,6 +101,17 @@ JSON_BODY = "error json"
 ENVELOPE = frozenset(
     {"code", "device_mac", "deviceID", "device_id", "device_ip", "log", "message", "sign_tby"}
 )
+# auth_scheme words: the POST form (no credentials) or the GET form (md5 in the query).
+POST_SCHEME = "post"
+QUERY_SCHEME = "query"
+# The POST form proves no password: the RTSP server is asked again this often (s).
+REVERIFY_INTERVAL = 600.0
+# The seed's deepest answer (getRecSchedule) nests 5 levels; deeper is hostile.
+MAX_DEPTH = 16
+# Longest text value shown (Home Assistant states stop at 255 characters).
+MAX_TEXT = 255
+# Numbers beyond this are no setting or size of a camera: read as unknown.
+_INT_LIMIT = 2**63
 # The one place these names exist: every request is checked against them (telnet and
 # the two path names guard the POST form, whose path is /action/<action>).
 FORBIDDEN = frozenset({
@@ -119,6 +164,33 @@ K = SettingKey
 Decode = Callable[[Any], Any]
 
 
+def _number(raw: Any) -> int | None:
+    """A camera's number as an int; None for anything unreadable.
+
+    Text, ``inf``/``1e999``/``NaN``, numbers past 2**63, lists and objects all read
+    as unknown: none of them is a setting, and none may raise here.
+    """
+    if isinstance(raw, str):
+        if len(raw) > 64:
+            return None
+        try:
+            raw = float(raw.strip())
+        except ValueError:
+            return None
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            return None
+        raw = int(raw)
+    if not isinstance(raw, int):
+        return None
+    return int(raw) if -_INT_LIMIT < raw < _INT_LIMIT else None
+
+
+def _int(raw: Any, default: int) -> int:
+    number = _number(raw)
+    return default if number is None else number
+
+
 def md5_password(password: str) -> str:
     """The ``pwd`` value: lower-case hex MD5 of the UTF-8 password (003 §1.2)."""
     return hashlib.md5(password.encode("utf-8"), usedforsecurity=False).hexdigest()
@@ -138,6 +210,10 @@ def code_error(code: int) -> CameraError:
     return CommandError(message, reason="busy" if code in BUSY_CODES else str(code))
 
 
+class ErrorJson(ProtocolError):
+    """``error json``: the seed's answer to a bad request *and* to an unknown action."""
+
+
 def decode(resp: Response) -> dict[str, Any]:
     """One answer -> its JSON object (envelope included), or the taxonomy's error."""
     if resp.status == 404:
@@ -148,17 +224,35 @@ def decode(resp: Response) -> dict[str, Any]:
     if text == AUTH_BODY:
         raise AuthError("the camera refused the login (error user/pwd)")
     if text == JSON_BODY:
-        raise ProtocolError("the camera answered 'error json' (bad request or unknown action)")
+        raise ErrorJson("the camera answered 'error json' (bad request or unknown action)")
     try:
         data = json.loads(text)  # duplicate keys: the last one wins, as the seed needs
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: absurdly deep nesting
         raise ProtocolError("the answer is neither JSON nor a known error") from err
     if not isinstance(data, dict) or "code" not in data:
         raise ProtocolError("the answer lacks the cgi_action envelope")
+    if _deeper_than(data, MAX_DEPTH):
+        # Sent back by a read-modify-write, it would recurse in json.dumps.
+        raise ProtocolError("the answer nests deeper than any documented one")
     code = _int(data.get("code"), -1)
     if code != 0:
         raise code_error(code)
     return data
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists/objects more than ``limit`` deep (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def payload(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -188,17 +282,19 @@ class _Field(SettingField):
     decode: Decode | None = None
 
     def read(self, raw: Any) -> Any:
+        """The vocabulary value; unknown (None) for anything unreadable. Never raises."""
         if self.decode is not None:
             return self.decode(raw)
-        if raw is None:
+        if self.kind is SettingKind.VALUE:
+            return _text(raw)
+        number = _number(raw)
+        if number is None:
             return None
         if self.kind is SettingKind.BOOL:
-            return _int(raw, 0) != 0
-        if self.kind is SettingKind.NUMBER:
-            return _int(raw, 0)
+            return number != 0
         if self.options is not None:
-            return self.options.get(_int(raw, -1))
-        return raw
+            return self.options.get(number)
+        return number
 
     def write(self, value: Any) -> int:
         if self.kind is SettingKind.BOOL:
@@ -245,8 +341,12 @@ def _value(key: SettingKey, name: str, unit: str | None = None,
 
 
 def _text(raw: Any) -> str | None:
-    """Empty strings (unset addresses) read as unknown rather than as ''."""
-    return str(raw).strip() or None if raw is not None else None
+    """A camera's text, capped; empty (unset addresses) and non-scalars read as unknown."""
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return None
+    return str(raw).strip()[:MAX_TEXT] or None
 
 
 # 003 §32.1 storage status -> the SD vocabulary param_cgi uses too.
@@ -265,8 +365,12 @@ ANTI_FLICKER = {0: "off", 1: "auto", 2: "50hz", 3: "60hz"}
 
 
 def _storage(data: dict[str, Any]) -> dict[str, Any]:
-    """``devs[]`` -> the SD card's (else the first device's) numbers; none = no card."""
-    devs = [d for d in data.get("devs") or [] if isinstance(d, dict)]
+    """``devs[]`` -> the SD card's (else the first device's) numbers; none = no card.
+
+    However many devices the camera lists, this is one set of three sensors.
+    """
+    listed = data.get("devs")
+    devs = [d for d in listed if isinstance(d, dict)] if isinstance(listed, list) else []
     dev = next((d for d in devs if _int(d.get("type"), -1) == STORAGE_SD), devs[0] if devs
                else None)
     if dev is None:
@@ -283,8 +387,9 @@ def _wifi_status(raw: Any) -> str:
     return WIFI_STATUS.get(_int(raw, 0), "unknown")
 
 
-def _opt_int(raw: Any) -> int | None:
-    return None if raw is None else _int(raw, 0)
+def _port(raw: Any) -> int | None:
+    number = _number(raw)
+    return number if number is not None and 0 < number < 65536 else None
 
 
 # The alarm sections repeat the name of the section in a read-only key (003 §26-§27).
@@ -328,13 +433,13 @@ GROUPS: tuple[_Group, ...] = (
     ), set="setImageAdjustmentEx"),
     _Group("getViMask", (_sw(K.PRIVACY_MASK, "mask_enable"),), set="setViMask"),
     _Group("getStorageInfo", (
-        _value(K.SD_TOTAL, "total_storage", "MB", _opt_int),
-        _value(K.SD_FREE, "remaining_storage", "MB", _opt_int),
+        _value(K.SD_TOTAL, "total_storage", "MB", _number),
+        _value(K.SD_FREE, "remaining_storage", "MB", _number),
         _value(K.SD_CARD_STATUS, "status", decode=_storage_status),
     ), flatten=_storage),
     _Group("getWifiStatus", (
         _value(K.WIFI_STATUS, "status", decode=_wifi_status),
-        _value(K.WIFI_SIGNAL, "signal", decode=_opt_int),
+        _value(K.WIFI_SIGNAL, "signal", decode=_number),
     )),
     _Group("getSysConfig", (
         _value(K.FIRMWARE_VERSION, "version", decode=_text),
@@ -363,6 +468,17 @@ PTZ_SPEED_MAX = 100
 PRESET_MAX = 100  # presets travel in speed_v, documented 1-100
 
 
+class _Miss(Enum):
+    """Why a probe gave no answer."""
+
+    ABSENT = "absent"  # a clear "not supported": code 209/201, HTTP 404
+    UNCLEAR = "unclear"  # error json, 5xx, garbage, another code, a timeout
+
+
+Probed = dict[str, Any] | _Miss
+PTZ_PROBE = {"channel": 0, "speed_h": 50, "speed_v": 50, "ptz_cmd": PTZ_CODES[PtzMove.STOP]}
+
+
 class CgiActionCamera(Camera):
     """A camera speaking the cgi_action dialect."""
 
@@ -376,12 +492,22 @@ class CgiActionCamera(Camera):
         # POST /action/<action> with a JSON body instead of the GET form: decided at
         # login, then kept for this device.
         self.post_form = False
+        # Get actions this device only answers without the json parameter.
+        self._bare: set[str] = set()
         self._groups: list[_Group] = []
         self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}
         self._rtsp_port: int | None = None
-        self._snapshot_b64 = False  # cgi_images gave no JPEG once: go to getFmtSnap
-        self._first: dict[str, Any] = {}
+        self._snapshot_b64 = False  # cgi_images said it has no JPEG: getFmtSnap only
+        self._first: dict[str, Any] = {}  # the login's answer (envelope: identity)
+        self._system: dict[str, Any] | None = None  # getSysConfig's keys, if it answered
         self._static: State = {}  # values read once at set-up (versions)
+        self._probe_timeouts = 0
+        self._verify_port: int | None = None
+        self._verified_at = 0.0
+
+    @property
+    def auth_scheme(self) -> str | None:
+        return POST_SCHEME if self.post_form else QUERY_SCHEME
 
     # -- requests -----------------------------------------------------------------
 
@@ -400,7 +526,7 @@ class CgiActionCamera(Camera):
             return Fingerprint.YES
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return Fingerprint.NO
         if isinstance(data, dict) and "code" in data and (
             "deviceID" in data or "device_mac" in data
@@ -409,7 +535,7 @@ class CgiActionCamera(Camera):
         return Fingerprint.NO
 
     async def _send(self, action: str, params: Mapping[str, Any] | None, *,
-                    post: bool, limit: int | None = None) -> Response:
+                    post: bool, limit: int | None = None, bare: bool = False) -> Response:
         if action in FORBIDDEN:
             raise NotSupported(f"{action} is never sent by this integration")
         body = json.dumps(dict(params or {}), separators=(",", ":"))
@@ -417,15 +543,22 @@ class CgiActionCamera(Camera):
         if post:
             return await _post(self.transport, action, body, **extra)
         # Order as in every seed example: user, pwd, action, json (percent-encoded).
-        query = (("user", self.credentials.username), ("pwd", self._pwd),
-                 ("action", action), ("json", body))
+        query: tuple[tuple[str, str], ...] = (
+            ("user", self.credentials.username), ("pwd", self._pwd), ("action", action))
+        if not (bare and params is None):
+            query += (("json", body),)
         return await self.transport.get(PATH, query, **extra)
 
     async def call(self, action: str, params: Mapping[str, Any] | None = None, *,
-                   limit: int | None = None) -> dict[str, Any]:
-        """Run one action; its JSON answer (envelope included)."""
+                   limit: int | None = None, bare: bool = False) -> dict[str, Any]:
+        """Run one action; its JSON answer (envelope included).
+
+        ``bare`` leaves out the json parameter of a get (the seed's example form);
+        gets learned to need that form at discovery always use it.
+        """
         self._check_refused()
-        resp = await self._send(action, params, post=self.post_form, limit=limit)
+        resp = await self._send(action, params, post=self.post_form, limit=limit,
+                                bare=bare or action in self._bare)
         try:
             return decode(resp)
         except AuthError as err:
@@ -439,41 +572,94 @@ class CgiActionCamera(Camera):
 
     async def login(self) -> None:
         self._check_refused()
-        try:
-            data = decode(await self._send("getSysConfig", None, post=False))
-        except (AuthError, ProtocolError, NotSupported) as err:
-            # Some firmware answers every GET with an error yet takes POST
-            # /action/<action>; that POST carries no password, so trying it is no
-            # second login attempt.
-            posted = await self._try_post()
-            if posted is None:
-                if isinstance(err, AuthError):
-                    raise self._refused(str(err)) from err
-                raise UnsupportedDevice(f"no cgi_action device: {err}") from err
-            data = posted
+        posted = await self._post_probe()
+        if posted is not None:
             self.post_form = True
-            _LOGGER.debug("%s takes POST /action/<action> only; using that", self)
-        self._first = data
+            # The POST carried no password: its answer proves nothing about ours.
+            self.login_verified = False
+            self._first, self._system = posted, payload(posted)
+            _LOGGER.debug("%s answers POST /action/<action> without a login; using it", self)
+            return
+        await self._get_login()
 
-    async def _try_post(self) -> dict[str, Any] | None:
+    async def _post_probe(self) -> dict[str, Any] | None:
+        """``POST /action/getSysConfig`` without credentials; None where it is refused."""
         try:
             return decode(await self._send("getSysConfig", {}, post=True))
-        except CameraError as err:
-            _LOGGER.debug("%s: POST form refused too: %s", self, err)
+        except (NotSupported, AuthError) as err:
+            # A clear no (404, or it wants a login): the GET form is this device's.
+            _LOGGER.debug("%s: no POST form (%s)", self, err)
             return None
+        except (ProtocolError, CommandError, Timeout) as err:
+            if self.auth_hint == POST_SCHEME:
+                # Known POST-form firmware having a bad moment: its GET would be
+                # refused whatever the password, and may count as a failed login.
+                raise
+            _LOGGER.debug("%s: POST form unusable (%s)", self, err)
+            return None
+
+    async def _get_login(self) -> None:
+        """The one credentialed login.
+
+        ``getSysConfig`` with ``&json={}``, then without it, then ``getRtspConf``
+        (the digest's "retry once with another read action"): only ``error json``
+        (bad request or unknown action, after the password was accepted or before it
+        was judged) moves to the next; ``error user/pwd`` ends it, so a wrong
+        password is refused once.
+        """
+        attempts = (("getSysConfig", False), ("getSysConfig", True), ("getRtspConf", True))
+        refused: ErrorJson | None = None
+        for action, bare in attempts:
+            try:
+                data = decode(await self._send(action, None, post=False, bare=bare))
+            except AuthError as err:
+                raise self._refused(str(err)) from err
+            except ErrorJson as err:
+                refused = err
+                continue
+            except (NotSupported, ProtocolError) as err:
+                raise UnsupportedDevice(f"no cgi_action device: {err}") from err
+            if bare:
+                self._bare.add(action)
+            self._first = data
+            self._system = payload(data) if action == "getSysConfig" else None
+            return
+        raise UnsupportedDevice(f"no cgi_action read answers: {refused}")
+
+    async def verify_login(self, rtsp_port: int | None = None) -> None:
+        # Remembered for the re-checks in housekeeping.
+        self._verify_port = rtsp_port
+        self._verified_at = time.monotonic()
+        await super().verify_login(rtsp_port)
+
+    async def housekeeping(self) -> None:
+        """Over the POST form, have the RTSP server re-check the password now and then.
+
+        Nothing else would notice a password changed on the camera: the POST form
+        carries none. A refusal latches (:meth:`Camera._refused`), so the next read
+        raises :class:`AuthError` and the owner asks for the new password; each
+        check is one DESCRIBE, and at most one is ever refused.
+        """
+        if not self.post_form or self.auth_refused is not None:
+            return
+        if time.monotonic() - self._verified_at < REVERIFY_INTERVAL:
+            return
+        await self.verify_login(self._verify_port)
 
     async def discover(self) -> None:
         data = self._first
-        system = payload(data)
-        device_id = str(data.get("deviceID") or "").strip() or None
+        system = self._system
+        if system is None:  # the login came from another read: ask for it once more
+            probed = await self._probe("getSysConfig")
+            system = probed if isinstance(probed, dict) else {}
         self.info = DeviceInfo(
             dialect=DIALECT,
-            mac=normalize_mac(str(data.get("device_mac") or "")),
-            serial=device_id,
-            name=str(system.get("dev_name") or "").strip() or None,
-            firmware=str(system.get("version") or "").strip() or None,
-            extra={k: str(system[k]) for k in ("pf_version", "kernel_version", "ai_version")
-                   if system.get(k)},
+            mac=normalize_mac(_text(data.get("device_mac"))),
+            serial=_text(data.get("deviceID")),
+            name=_text(system.get("dev_name")),
+            firmware=_text(system.get("version")),
+            extra={k: v for k in ("pf_version", "kernel_version", "ai_version")
+                   if (v := _text(system.get(k)))},
             prefer_serial=True,
         )
         caps = self.capabilities
@@ -481,45 +667,97 @@ class CgiActionCamera(Camera):
         await self._discover_settings(system)
         if any(g.get in ("getImageAdjustment", "getImageAdjustmentEx") for g in self._groups):
             caps.actions.add(Action.RESET_IMAGE)
-        if await self._answers("getDeviceTime"):
+        # getDeviceTime -> sync clock: no other documented read of the clock.
+        if isinstance(await self._probe("getDeviceTime"), dict):
             caps.actions.add(Action.SYNC_TIME)
-        if await self._answers("getIOAlarmIn"):
-            # One documented input (003 §38); openDoor pulses the IO output (003 §41).
+        # getIOAlarmIn -> the one documented input (003 §38); openDoor pulses the IO
+        # output (003 §41). No other documented read of the IO state.
+        io = await self._probe("getIOAlarmIn")
+        if isinstance(io, dict) and "status" in io:
             caps.alarms.add(AlarmSource(AlarmKind.IO_INPUT, 1, 1))
             caps.actions.add(Action.OPEN_DOOR)
-        # No PTZ capability query exists; the PTZ/RS-485 port settings are the hint.
-        peripheral = await self._optional("getPeripheralConf")
-        if peripheral is not None and "PTZ_Lock" in peripheral:
+        if await self._discover_ptz():
             caps.ptz = PtzCapabilities(
                 moves=frozenset(PTZ_CODES), speed_min=1, speed_max=PTZ_SPEED_MAX,
                 preset_min=1, preset_max=PRESET_MAX, presets=None,
             )
             caps.actions.add(Action.PTZ_STOP)
-        rtsp = await self._optional("getRtspConf")
-        if rtsp is not None:
-            self._rtsp_port = _int(rtsp.get("rtsp_port"), 0) or None
+        # getRtspConf -> the RTSP port; without it the default (or the user's) port.
+        rtsp = await self._probe("getRtspConf")
+        if isinstance(rtsp, dict):
+            self._rtsp_port = _port(rtsp.get("rtsp_port"))
         self.state = await self.read_state()
 
-    async def _optional(self, action: str) -> dict[str, Any] | None:
-        """The payload of an optional read; None when the device lacks it."""
-        try:
-            return payload(await self.call(action))
-        except (NotSupported, CommandError, ProtocolError) as err:
-            _LOGGER.debug("%s: %s not available (%s)", self, action, err)
-            return None
+    async def _discover_ptz(self) -> bool:
+        """No PTZ capability query exists (003 §9); two documented hints.
 
-    async def _answers(self, action: str) -> bool:
-        return await self._optional(action) is not None
+        1. ``getPeripheralConf`` (003 §40, the PTZ/RS-485 port): ``PTZ_Lock`` in the
+           answer -> PTZ; an answer without it, 209/201 or 404 -> none.
+        2. Only when that failed ambiguously: ``setPtzControl`` with ``ptz_cmd`` 21
+           (stop, which moves nothing), the seed's one other PTZ action; accepted ->
+           PTZ, anything else -> none.
+        """
+        peripheral = await self._probe("getPeripheralConf")
+        if isinstance(peripheral, dict):
+            return "PTZ_Lock" in peripheral
+        if peripheral is _Miss.ABSENT:
+            return False
+        return isinstance(await self._probe("setPtzControl", PTZ_PROBE), dict)
+
+    async def _probe(self, action: str, params: Mapping[str, Any] | None = None) -> Probed:
+        """The payload of an optional action, or why there is none.
+
+        A get that fails ambiguously is asked once more without the json parameter
+        (the seed's examples). One timeout counts as unclear; a second one in a row
+        means the device stopped answering, and it is raised (set-up is retried).
+        """
+        try:
+            data = await self._probe_call(action, params)
+        except NotSupported as err:
+            self._probe_timeouts = 0
+            _LOGGER.debug("%s: %s not supported (%s)", self, action, err)
+            return _Miss.ABSENT
+        except Timeout:
+            self._probe_timeouts += 1
+            if self._probe_timeouts > 1:
+                raise
+            _LOGGER.debug("%s: %s timed out; asking the next probe", self, action)
+            return _Miss.UNCLEAR
+        except (CommandError, ProtocolError) as err:
+            self._probe_timeouts = 0
+            _LOGGER.debug("%s: %s gave no clear answer (%s)", self, action, err)
+            return _Miss.UNCLEAR
+        self._probe_timeouts = 0
+        return payload(data)
+
+    async def _probe_call(self, action: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        try:
+            return await self.call(action, params)
+        except (CommandError, ProtocolError):
+            # error json, garbage, 5xx, another code: maybe the json parameter itself
+            # (its encoding is the seed's open question), so once more without it.
+            if self.post_form or params is not None or action in self._bare:
+                raise
+        data = await self.call(action, bare=True)
+        self._bare.add(action)
+        _LOGGER.debug("%s answers %s only without the json parameter", self, action)
+        return data
 
     async def _discover_settings(self, system: dict[str, Any]) -> None:
+        """Each group's get (both forms, see :meth:`_probe`); keys present -> entities.
+
+        A group without answer (after both forms) or without any of its keys gets
+        no entity: the seed names no other read of the same settings.
+        """
         for group in GROUPS:
             if group.get == "getSysConfig":
                 values: dict[str, Any] | None = system  # read by the login already
             else:
-                values = await self._optional(group.get)
+                probed = await self._probe(group.get)
+                values = probed if isinstance(probed, dict) else None
                 if values is not None and group.flatten:
                     values = group.flatten(values)
-            if values is None:
+            if not values:
                 continue
             # An entity only for what the live answer carries (the seed's tables list
             # many keys its own examples lack).
@@ -550,7 +788,7 @@ class CgiActionCamera(Camera):
             try:
                 state.update(self._decode(group, await self._read(group)))
             except (NotSupported, CommandError, ProtocolError) as err:
-                failures.append(err)
+                failures.append(err)  # this group only: the others still count
         if polled and len(failures) == len(polled):
             raise failures[0]
         self.state = state
@@ -599,10 +837,13 @@ class CgiActionCamera(Camera):
         if Action.SYNC_TIME not in self.capabilities.actions:
             return None  # getDeviceTime did not answer at discovery
         raw: Any = payload(await self.call("getDeviceTime")).get("deviceTime")
+        seconds = _number(raw)
         try:
-            return datetime.fromtimestamp(int(raw), UTC)  # Unix seconds (003 §10.1)
-        except (TypeError, ValueError, OverflowError, OSError) as err:
-            raise ProtocolError(f"unreadable deviceTime {raw!r}") from err
+            if seconds is None:
+                raise ValueError("not a number")
+            return datetime.fromtimestamp(seconds, UTC)  # Unix seconds (003 §10.1)
+        except (ValueError, OverflowError, OSError) as err:
+            raise ProtocolError(f"unreadable deviceTime {str(raw)[:40]!r}") from err
 
     async def _ptz_move(self, move: PtzMove, speed: int) -> None:
         await self.call("setPtzControl", {"channel": 0, "speed_h": speed, "speed_v": speed,
@@ -619,17 +860,40 @@ class CgiActionCamera(Camera):
     # -- media ------------------------------------------------------------------
 
     async def _snapshot(self, stream: StreamKind) -> bytes:
+        """``/action/cgi_images`` (003 §3), else ``getFmtSnap`` (003 §36).
+
+        Only the seed's own "no image here" (the body ``failed``) or a 404 moves to
+        getFmtSnap for good; any other miss (timeout, 5xx, ``null``, not a JPEG)
+        uses getFmtSnap this once and asks cgi_images again next time.
+        """
         if not self._snapshot_b64:
-            self._check_refused()
+            image = await self._cgi_image()
+            if image is not None:
+                return image
+        return await self._fmt_snap()
+
+    async def _cgi_image(self) -> bytes | None:
+        self._check_refused()
+        try:
             # No credentials in the seed's example; JPEG unless fmt says otherwise.
             resp = await self.transport.get(SNAPSHOT_PATH, limit=SNAPSHOT_LIMIT)
-            if resp.status == 200 and resp.body.startswith(JPEG_MAGIC):
-                return resp.body
-            _LOGGER.debug("%s: cgi_images gave no JPEG; using getFmtSnap from now on", self)
+        except (Timeout, ProtocolError) as err:
+            _LOGGER.debug("%s: cgi_images failed (%s); trying getFmtSnap", self, err)
+            return None
+        if resp.status == 200 and resp.body.startswith(JPEG_MAGIC):
+            return resp.body
+        if resp.status == 404 or resp.body.strip().lower() == b"failed":
+            _LOGGER.debug("%s: cgi_images gives no JPEG; using getFmtSnap from now on", self)
             self._snapshot_b64 = True
+        return None
+
+    async def _fmt_snap(self) -> bytes:
         data = payload(await self.call("getFmtSnap", limit=SNAPSHOT_LIMIT * 2))
+        encoded = data.get("image_base64")
+        if not isinstance(encoded, str) or not encoded:
+            raise ProtocolError("getFmtSnap answered no base64 image")
         try:
-            return base64.b64decode(str(data.get("image_base64") or ""), validate=False)
+            return base64.b64decode(encoded, validate=False)
         except (binascii.Error, ValueError) as err:
             raise ProtocolError("getFmtSnap answered no base64 image") from err
 
@@ -650,9 +914,3 @@ class CgiActionCamera(Camera):
         # The seed leaves "IO status" unexplained; non-zero is read as "in alarm".
         return {AlarmSource(AlarmKind.IO_INPUT, 1, 1): _int(data.get("status"), 0) != 0}
 
-
-def _int(raw: Any, default: int) -> int:
-    try:
-        return int(float(str(raw).strip()))
-    except (TypeError, ValueError):
-        return default

@@ -14,7 +14,14 @@ Wire facts this module relies on (004 §2-§3; the seed is the authority):
   ("Set Contrast"), so a write sends only the changed parameter, plus the partner
   the seed's examples always send with it (``ICRSwitch`` + ``ICRTimer`` ...).
 - The seed never says how to log in; HTTP 401 is listed and a ``DigestLogin``
-  group exists, so the transport does Basic and answers Digest challenges.
+  group exists. The login first asks ``DeviceInfo`` without credentials (the
+  fingerprint's answer is reused): an answer means an open device (the login proves
+  nothing), a 401 names the scheme. Digest is answered when offered; Basic only when
+  it is the only scheme and the device did not use Digest before (``auth_hint``).
+- Capabilities are probed in the seed's documented order and only a clear "not
+  supported" (result 501, HTTP 404) ends a chain early; an ambiguous failure
+  (timeout, 5xx, another result code, garbage, 401/403 after the login) asks the
+  next documented probe (``_get`` -> ``_query?Group=<group>`` -> ``_query?Group=All``).
 - Spelling conflicts: the URL templates' spelling is sent, either is read.
 - Never called: factory reset (``ResetFlag=1``), SD format (``RecordDevice``),
   ``user_*``, ``rs485_*`` (UART), serial/MAC/network writes.
@@ -25,14 +32,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from itertools import pairwise
 import logging
 import re
 from typing import Any
+import weakref
 
-from ..camera import Camera, Fingerprint
-from ..errors import AuthError, CommandError, NotSupported, ProtocolError, UnsupportedDevice
+import aiohttp
+from multidict import CIMultiDictProxy
+
+from ..camera import JPEG_MAGIC, Camera, Fingerprint
+from ..digest import best_digest, parse_challenges
+from ..errors import (
+    AuthDowngrade,
+    AuthError,
+    CommandError,
+    NotSupported,
+    ProtocolError,
+    Timeout,
+    UnsupportedDevice,
+)
 from ..fields import SettingField
+from ..limits import MAX_PRESETS, cap_count
 from ..models import (
     Action,
     DeviceInfo,
@@ -55,7 +77,15 @@ DIALECT = "cgi_message"
 CHANNEL = "1"  # every example addresses channel 1; these are single-sensor cameras
 _OK_WORD = "successfully"
 _ANNOTATION_RE = re.compile(r"\s*-{2,}>.*$")
-_NUMBER_RE = re.compile(r"^-?\d+(?:\.\d+)?$")
+# A number a camera may report: bounded, so no range or value can become inf.
+_NUMBER_RE = re.compile(r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$")
+_LEADING_NUMBER_RE = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]+)?")
+# HTTP 401/403 answers tolerated from discovery probes after a good login before
+# the refusal counts as the login's: each may be a failed login on the device.
+_REFUSALS_AT_SETUP = 2
+_DEVICE_INFO_QUERY = (("Group", "DeviceInfo"),)
+# Schemes the login can end with; "none" is an open device that never asked.
+_OPEN = "none"
 
 # Names the seed spells two ways: URL-template spelling -> other spellings (read only).
 SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -94,7 +124,15 @@ def lookup[V](values: Mapping[str, V], name: str) -> V | None:
 
 
 def _int(raw: str) -> int:
-    return int(float(raw.strip().split()[0]))
+    """The leading number of ``raw`` (``"600 "`` -> 600); ValueError when there is none.
+
+    Bounded to 15 digits: ``inf``, ``nan``, ``1e999`` or a 400-digit value is refused
+    here rather than overflowing later.
+    """
+    words = raw.split(maxsplit=1)
+    if not words or not _LEADING_NUMBER_RE.fullmatch(words[0]):
+        raise ValueError(f"not a number: {raw[:20]!r}")
+    return int(float(words[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +225,8 @@ def _step(choices: tuple[str, ...] | None) -> float | None:
         return None
     values = sorted(float(c) for c in choices)
     steps = {b - a for a, b in pairwise(values)}
-    return steps.pop() if len(steps) == 1 else None
+    step = steps.pop() if len(steps) == 1 else None
+    return step if step else None  # a repeated value ('5, 5') is no step at all
 
 
 def _allows(found: Range, wire: str) -> bool:
@@ -208,7 +247,17 @@ class _Group:
     channel: bool = True  # the seed's URLs for this group carry Channel=
     # Value order of the seed's plain-format example; None = none printed.
     plain: tuple[str, ...] | None = None
-    query: bool = True  # the seed lists this group under <area>_query
+    # The documented ``<area>_query`` groups that may report this group, asked in
+    # order (None in it: the area's bare query); None = the group itself, then All.
+    queries: tuple[str | None, ...] | None = None
+
+    @property
+    def query_chain(self) -> tuple[str | None, ...]:
+        return (self.name, "All") if self.queries is None else self.queries
+
+    @property
+    def writable(self) -> bool:
+        return any(fld.writable for fld in self.fields)
 
 
 def _sw(key: SettingKey, param: str, *, partners: tuple[str, ...] = ()) -> _Field:
@@ -284,15 +333,16 @@ GROUPS: tuple[_Group, ...] = (
         _value(K.SD_TOTAL, "TotalSpace", _int, "MB"),
         # Derived: total minus "UsedSpace" (see _apply).
         _value(K.SD_FREE, "UsedSpace", _int, "MB"),
-    ), plain=("Channel", "TotalSpace", "UsedSpace", "SDStatus", "WriteProtect"), query=False),
+    ), plain=("Channel", "TotalSpace", "UsedSpace", "SDStatus", "WriteProtect"),
+        queries=("All",)),  # record_query lists "All and RecordControl"
     _Group("sys", "TimeInfo", (
         _value(K.BOOT_TIME, "UpTime", _uptime),
-    ), channel=False, query=False,
+    ), channel=False, queries=("All",),  # sys_query's only example is Group=All
         plain=("TimeMethod", "CameraTime", "UpTime", "DaylightEnable", "TimeZone",
                "NTPServerIP")),
     _Group("wifi", "WifiInfo", (
         _value(K.WIFI_SIGNAL, "Signal", _int),
-    ), channel=False, query=False,
+    ), channel=False, queries=(None,),  # 004 §3.12.4: a bare wifi_query
         plain=("enable", "Mode", "SSID", "password", "Signal", "AutoMode", "WifiChannel",
                "Protocol")),
 )
@@ -313,6 +363,11 @@ _LENS: dict[PtzMove, tuple[str, str]] = {
 # SpeedInfo's 1 ... 8, the narrower of the seed's two speed ranges (0 ... 63 in
 # PTZCtrlInfo): safe on either kind of head when ptz_query cannot say.
 _SPEED_FALLBACK = (1, 8)
+# ptz_get groups that prove a head when no ptz_query can say (004 §3.6.1), in the
+# seed's order of confidence. ProtocolInfo is left out: it configures the RS-485
+# link, which a fixed camera has as well.
+_PTZ_PROOFS = ("SpeedInfo", "PTZCtrlInfo", "PresetNameInfo", "TourInfo")
+_PRESET_FALLBACK = (1, 255)  # 004 §3.6.4 PresetNumber 1...255
 
 
 @dataclass(slots=True)
@@ -321,6 +376,28 @@ class _Reply:
 
     values: dict[str, str] = field(default_factory=dict)
     xml: bool = True
+    # Every data block of an XML answer (``_query?Group=All`` has one per group).
+    blocks: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def block(self, name: str) -> dict[str, str] | None:
+        """The values of the block called ``name`` (any case); None when absent."""
+        for tag, values in self.blocks:
+            if tag.lower() == name.lower():
+                return values
+        return None
+
+
+class _PlainOrderUnknown(ProtocolError):
+    """A plain ``Successfully`` answer whose value order the seed never printed."""
+
+
+class _Probe(Enum):
+    """How a discovery probe ended when it brought nothing to read."""
+
+    ABSENT = "not supported"  # result 501 or HTTP 404: the chain ends here
+    UNCLEAR = "no clear answer"  # timeout, 5xx, other result codes, garbage: ask on
+    REFUSED = "refused"  # HTTP 401/403 after a good login: ask on, never re-read it
+    UNREADABLE = "unreadable"  # plain lines in an undocumented order: no query helps
 
 
 def _check_http(status: int) -> None:
@@ -340,10 +417,10 @@ def _check_result(root: Element) -> None:
     code = attrs(result).get("code", "")
     if not code or code.startswith("2"):
         return
-    message = f"camera answered {code} {text(result)}".strip()
+    message = f"camera answered {code[:8]} {text(result)[:80]}".strip()
     if code == "501":  # "Feature does not support by server"
         raise NotSupported(message)
-    raise CommandError(message, reason=code)
+    raise CommandError(message, reason=code[:8])
 
 
 def _tag(element: Element) -> str | None:
@@ -352,8 +429,11 @@ def _tag(element: Element) -> str | None:
     return tag if isinstance(tag, str) else None
 
 
-def _group_element(root: Element, group: str | None) -> Element | None:
-    blocks = [c for c in root if _tag(c) not in (None, "Header", "result")]
+def _data_blocks(root: Element) -> list[Element]:
+    return [c for c in root if _tag(c) not in (None, "Header", "result")]
+
+
+def _group_element(blocks: list[Element], group: str | None) -> Element | None:
     if group is not None:
         for block in blocks:
             if str(_tag(block)).lower() == group.lower():
@@ -393,17 +473,21 @@ def decode(
     if data.startswith(b"<"):
         root = parse_xml(data)
         if root.tag != "Message":
-            raise ProtocolError(f"not a <Message> document: <{root.tag}>")
+            raise ProtocolError(f"not a <Message> document: <{str(root.tag)[:40]}>")
         _check_result(root)
-        return _Reply(_values(_group_element(root, group)))
+        blocks = _data_blocks(root)
+        return _Reply(
+            _values(_group_element(blocks, group)),
+            blocks=[(str(_tag(b)), _values(b)) for b in blocks],
+        )
     lines = plain_lines(data)
     if not lines:
         raise ProtocolError("empty answer")
     if not _ok_line(lines[0]):
         # The plain form has no code, only the description (004 §2.3.1.3).
-        raise CommandError(f"camera answered {lines[0]!r}", reason=lines[0])
+        raise CommandError(f"camera answered {lines[0][:80]!r}", reason=lines[0][:80])
     if plain is None:
-        raise ProtocolError(f"no documented value order for {group} in the plain format")
+        raise _PlainOrderUnknown(f"no documented value order for {group} in the plain format")
     return _Reply(dict(zip(plain, lines[1:], strict=False)), xml=False)
 
 
@@ -427,6 +511,49 @@ def _ok_line(line: str) -> bool:
     return line.split(None, 1)[0].lower() == _OK_WORD
 
 
+def _offered_scheme(headers: CIMultiDictProxy[str]) -> str:
+    """``digest`` when a 401 offers a Digest we answer, else ``basic`` (a bare 401 too).
+
+    The same choice the transport makes, so the login starts where it would end.
+    """
+    offered = [c for value in headers.getall("WWW-Authenticate", [])
+               for c in parse_challenges(value)]
+    return "digest" if best_digest(offered) is not None else "basic"
+
+
+# What the credential-less fingerprint of a host saw ("none" = answered, "digest" or
+# "basic" = the scheme its 401 offered), kept for the login that follows on the same
+# transport: the login then neither asks again nor sends Basic to a Digest device.
+_FINGERPRINTED: weakref.WeakKeyDictionary[Transport, str] = weakref.WeakKeyDictionary()
+
+
+async def _first_jpeg(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The first complete JPEG (SOI to EOI) of a multipart MJPEG body, within ``limit``.
+
+    The seed documents no boundary, so the frame is found by its markers.
+    """
+    buffer = bytearray()
+    start = -1
+    scanned = 0  # where the next search starts (one byte back: a marker may be split)
+    while len(buffer) <= limit:
+        chunk = await resp.content.read(16 * 1024)
+        if not chunk:
+            break
+        buffer += chunk
+        if start < 0:
+            start = buffer.find(JPEG_MAGIC, scanned)
+            if start < 0:
+                del buffer[:-1]
+                scanned = 0
+                continue
+            scanned = start + 2
+        end = buffer.find(b"\xff\xd9", scanned)
+        if end >= 0:
+            return bytes(buffer[start:end + 2])
+        scanned = max(len(buffer) - 1, start + 2)
+    raise ProtocolError("the MJPEG stream carried no complete JPEG frame")
+
+
 class CgiMessageCamera(Camera):
     """A camera speaking the cgi_message dialect."""
 
@@ -439,34 +566,77 @@ class CgiMessageCamera(Camera):
         self._device: dict[str, str] = {}
         self._groups: list[_Group] = []
         self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}
-        self._queries: dict[tuple[str, str], dict[str, Range] | None] = {}
-        self._ptz_extra: set[str] = set()
+        self._queries: dict[tuple[str, str | None], _Reply | _Probe] = {}
+        self._open = False  # DeviceInfo answered without credentials
+        self._refusals_left = _REFUSALS_AT_SETUP
+        self._probe_timeout: Timeout | None = None
+        self._jpeg_missing = False  # /jpgimage answered 404: stills come from MJPEG
 
     # -- detection and login ------------------------------------------------------
 
     @classmethod
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
         # The cheapest read of all (004 §3.1.1); unauthenticated, so never a login.
-        resp = await transport.get("/cgi/sys_get", (("Group", "DeviceInfo"),))
+        resp = await transport.get("/cgi/sys_get", _DEVICE_INFO_QUERY)
+        anonymous = transport.auth_mode is None
         if resp.status == 401:
+            if anonymous:
+                _FINGERPRINTED[transport] = _offered_scheme(resp.headers)
             # Many web servers demand a login for every path: it could be us.
             return Fingerprint.MAYBE
         if resp.status == 200 and is_message(resp.body):
+            if anonymous:
+                _FINGERPRINTED[transport] = _OPEN
             return Fingerprint.YES
         return Fingerprint.NO
 
+    @property
+    def auth_scheme(self) -> str | None:
+        return _OPEN if self._open else self.transport.auth_scheme
+
     async def login(self) -> None:
-        # Basic first (what these cameras' own clients send); the transport moves
-        # to Digest when the device challenges with it, and never retries twice.
-        self.transport.use_auth(self.credentials, "basic")
+        if self.auth_hint == "basic":
+            # Basic worked last time: preemptive, as these cameras' own clients do
+            # (a Digest challenge still moves the transport to Digest for good).
+            self.transport.use_auth(self.credentials, "basic")
+            self._device = await self._device_info()
+            return
+        scheme = _FINGERPRINTED.pop(self.transport, None)
+        values: dict[str, str] | None = None
+        if scheme is None:
+            scheme, values = await self._ask_anonymously()
+        if scheme == "basic" and self.auth_hint == "digest":
+            # What answers there now wants the password in clear where the camera
+            # used Digest before: not sent (it may not be the camera at all).
+            raise self._refused("the device asks for Basic authentication but used Digest "
+                                "before; the password is not sent in clear", AuthDowngrade)
+        # Digest, or an open device: credentials only ever answer a Digest challenge.
+        self.transport.use_auth(self.credentials, "basic" if scheme == "basic" else "digest")
+        if scheme == _OPEN:
+            # DeviceInfo answered without any credentials: this login proved nothing.
+            self._open = True
+            self.login_verified = False
+        self._device = values if values is not None else await self._device_info()
+
+    async def _ask_anonymously(self) -> tuple[str, dict[str, str] | None]:
+        """DeviceInfo without credentials: ``none`` and its values, or the 401's scheme."""
+        self.transport.auth_mode = None  # this one request carries no credentials
+        resp = await self.transport.get("/cgi/sys_get", _DEVICE_INFO_QUERY)
+        if resp.status in (401, 403):
+            return _offered_scheme(resp.headers), None
+        return _OPEN, self._device_values(resp.status, resp.body)
+
+    async def _device_info(self) -> dict[str, str]:
+        resp = await self.transport.get("/cgi/sys_get", _DEVICE_INFO_QUERY)
+        return self._device_values(resp.status, resp.body)
+
+    @staticmethod
+    def _device_values(status: int, body: bytes) -> dict[str, str]:
         try:
-            reply = await self._call(
-                "sys_get", "DeviceInfo", channel=False, plain=_DEVICE_INFO_PLAIN
-            )
+            return decode(status, body, "DeviceInfo", _DEVICE_INFO_PLAIN).values
         except (NotSupported, ProtocolError) as err:
             # Reached after a "maybe" fingerprint: this host is something else.
             raise UnsupportedDevice(f"no cgi_message device: {err}") from err
-        self._device = reply.values
 
     # -- requests -------------------------------------------------------------------
 
@@ -493,20 +663,60 @@ class CgiMessageCamera(Camera):
             f"{group.area}_get", group.name, channel=group.channel, plain=group.plain
         )
 
-    async def _query(self, area: str, group: str) -> dict[str, Range] | None:
-        """The ranges ``<area>_query`` reports for ``group`` (once); None on failure."""
-        if (area, group) not in self._queries:
-            try:
-                reply = await self._call(f"{area}_query", group, channel=False, plain=None)
-            except (NotSupported, CommandError, ProtocolError) as err:
-                _LOGGER.debug("%s: %s_query %s failed (%s); using the seed's ranges",
-                              self, area, group, err)
-                self._queries[(area, group)] = None
-            else:
-                self._queries[(area, group)] = {
-                    name: Range.parse(raw) for name, raw in reply.values.items()
-                }
-        return self._queries[(area, group)]
+    async def _probe(
+        self, cgi: str, group: str | None, *, channel: bool, plain: Sequence[str] | None
+    ) -> _Reply | _Probe:
+        """One discovery request: its answer, or how it failed (see :class:`_Probe`).
+
+        Other connection failures than a timeout raise: the camera went away, and
+        the set-up is retried rather than missing whatever was asked next.
+        """
+        try:
+            return await self._call(cgi, group, channel=channel, plain=plain)
+        except NotSupported as err:
+            verdict, reason = _Probe.ABSENT, str(err)
+        except _PlainOrderUnknown as err:
+            verdict, reason = _Probe.UNREADABLE, str(err)
+        except AuthError as err:
+            if self._refusals_left <= 0:
+                raise
+            self._refusals_left -= 1
+            verdict, reason = _Probe.REFUSED, str(err)
+        except Timeout as err:
+            self._probe_timeout = err
+            verdict, reason = _Probe.UNCLEAR, str(err)
+        except (CommandError, ProtocolError) as err:
+            verdict, reason = _Probe.UNCLEAR, str(err)
+        _LOGGER.debug("%s: %s?Group=%s: %s (%s)", self, cgi, group, verdict.value, reason)
+        return verdict
+
+    async def _query(self, area: str, group: str | None) -> _Reply | _Probe:
+        """``<area>_query`` for ``group`` (None: the bare query), asked once."""
+        key = (area, group)
+        if key not in self._queries:
+            self._queries[key] = await self._probe(
+                f"{area}_query", group, channel=False, plain=None
+            )
+        return self._queries[key]
+
+    async def _ranges(
+        self, area: str, name: str, chain: Sequence[str | None]
+    ) -> dict[str, Range] | _Probe:
+        """The ranges the documented queries report for group ``name``.
+
+        Asked along ``chain`` until one names the group's values; a clear "not
+        supported" or an unreadable (plain) answer ends it early.
+        """
+        for group in chain:
+            answer = await self._query(area, group)
+            if answer is _Probe.ABSENT or answer is _Probe.UNREADABLE:
+                return answer
+            if not isinstance(answer, _Reply):
+                continue  # ambiguous: the next documented query
+            values = answer.values if group == name else answer.block(name)
+            if values:  # an empty answer says nothing: ask the next one
+                return {param: Range.parse(raw) for param, raw in values.items()}
+        return _Probe.UNCLEAR
 
     # -- discovery --------------------------------------------------------------------
 
@@ -525,6 +735,9 @@ class CgiMessageCamera(Camera):
         )
         for group in GROUPS:
             await self._discover_group(group)
+        if not self._groups and self._probe_timeout is not None:
+            # Nothing answered in time: the camera is busy or gone, not featureless.
+            raise self._probe_timeout
         await self._discover_ptz()
         self.capabilities.actions |= {Action.REBOOT, Action.SYNC_TIME}
         if any(g.area == "camera" for g in self._groups):
@@ -532,20 +745,28 @@ class CgiMessageCamera(Camera):
         self.state = await self.read_state()
 
     async def _discover_group(self, group: _Group) -> None:
-        try:
-            values = (await self._get(group)).values
-        except (NotSupported, CommandError, ProtocolError) as err:
-            _LOGGER.debug("%s: %s %s not available (%s)", self, group.area, group.name, err)
+        answer = await self._probe(
+            f"{group.area}_get", group.name, channel=group.channel, plain=group.plain
+        )
+        if answer in (_Probe.ABSENT, _Probe.UNREADABLE, _Probe.REFUSED):
+            # Refused: reading it at every refresh could count as failed logins.
             return
-        ranges = await self._query(group.area, group.name) if group.query else None
+        read = answer.values if isinstance(answer, _Reply) else {}
+        ranges: dict[str, Range] | None = None
+        if group.writable or not read:
+            found = await self._ranges(group.area, group.name, group.query_chain)
+            ranges = found if isinstance(found, dict) else None
+        # An ambiguous get is not the last word: a query naming the group vouches
+        # for it (its values come with the next read that succeeds).
+        present: Mapping[str, object] = read or ranges or {}
         added = False
         for fld in group.fields:
-            if lookup(values, fld.param) is None:
+            if lookup(present, fld.param) is None:
                 continue
-            found = lookup(ranges, fld.param) if ranges is not None else None
-            if ranges is not None and found is None and fld.writable:
+            found_range = lookup(ranges, fld.param) if ranges is not None else None
+            if ranges is not None and found_range is None and fld.writable:
                 continue  # the query omits it: "not supported" (004 §2.3.1.2 remark 2)
-            setting = fld.reported_setting(found)
+            setting = fld.reported_setting(found_range)
             if setting is None:
                 continue
             self._fields[fld.key] = (group, fld)
@@ -555,24 +776,15 @@ class CgiMessageCamera(Camera):
             self._groups.append(group)
 
     async def _discover_ptz(self) -> None:
-        try:
-            ranges = await self._query_ptz()
-        except NotSupported:
-            return  # 501 "Feature does not support": no PTZ head
-        except CommandError as err:
-            if err.reason in ("401", "402"):
-                return  # no such group or channel: no PTZ head
-            ranges = None  # 502/503: the query failed, not the head
-        except ProtocolError:
-            ranges = None
-        if ranges is None:
-            # No usable query (e.g. plain firmware): SpeedInfo proves a PTZ head.
-            try:
-                await self._call("ptz_get", "SpeedInfo", channel=True,
-                                 plain=("PanSpeed", "TiltSpeed", "ZoomSpeed", "FocusSpeed"))
-            except (NotSupported, CommandError, ProtocolError):
-                return
-            ranges = {}
+        found = await self._ranges("ptz", "PTZCtrlInfo", ("PTZCtrlInfo", "All"))
+        if found is _Probe.ABSENT:
+            return  # 501 "Feature does not support" or no ptz CGI at all: no head
+        if isinstance(found, dict):
+            ranges = found
+        elif await self._ptz_get_answers():
+            ranges = {}  # no usable query (plain firmware, refusals): the seed's defaults
+        else:
+            return
         moves = {PtzMove.STOP}
         if not ranges or "Direction" in ranges:
             moves |= set(_DIRECTIONS)
@@ -584,23 +796,32 @@ class CgiMessageCamera(Camera):
         if speed is not None and speed.low is not None and speed.high is not None:
             # A speed of 0 would not move at all: 1 is the slowest that does.
             low, high = max(1, int(speed.low)), max(1, int(speed.high))
-        preset = ranges.get("PresetNumber")
-        presets = (1, 255)
-        if preset is not None and preset.low is not None and preset.high is not None:
-            presets = (int(preset.low), int(preset.high))
+        preset_min, preset_max = self._preset_range(ranges.get("PresetNumber"))
         self.capabilities.ptz = PtzCapabilities(
             moves=frozenset(moves), speed_min=low, speed_max=high,
-            preset_min=presets[0], preset_max=presets[1],
+            preset_min=preset_min, preset_max=preset_max,
         )
         self.capabilities.actions.add(Action.PTZ_STOP)
         if not ranges or "AutoScan" in ranges:
             self.capabilities.actions.add(Action.PTZ_AUTO_SCAN)
 
-    async def _query_ptz(self) -> dict[str, Range] | None:
-        reply = await self._call("ptz_query", "PTZCtrlInfo", channel=False, plain=None)
-        if not reply.values:
-            return None
-        return {name: Range.parse(raw) for name, raw in reply.values.items()}
+    async def _ptz_get_answers(self) -> bool:
+        """Whether any documented ptz_get group answers (proof of a head)."""
+        for group in _PTZ_PROOFS:
+            answer = await self._probe("ptz_get", group, channel=True, plain=())
+            if isinstance(answer, _Reply):
+                return True
+            if answer is _Probe.ABSENT:
+                return False
+        return False
+
+    def _preset_range(self, found: Range | None) -> tuple[int, int]:
+        """The presets a goto may name: the query's range, capped (limits.py)."""
+        if found is None or found.low is None or found.high is None:
+            return _PRESET_FALLBACK
+        low = max(1, int(found.low))
+        count = cap_count(self, "PTZ presets", int(found.high) - low + 1, MAX_PRESETS)
+        return (low, low + count - 1) if count else _PRESET_FALLBACK
 
     # -- settings ---------------------------------------------------------------------
 
@@ -633,8 +854,9 @@ class CgiMessageCamera(Camera):
                     value = fld.decode(lookup(values, "TotalSpace") or "") - value
                 elif fld.key is K.BOOT_TIME:
                     value = self._boot_time(value)
-            except (ValueError, IndexError, TypeError):
-                _LOGGER.debug("%s: bad value %r for %s", self, raw, fld.key)
+            except (ValueError, ArithmeticError, IndexError, TypeError):
+                # Only this value is lost (inf, 1e999, a 400-digit uptime, text).
+                _LOGGER.debug("%s: bad value %r for %s", self, raw[:40], fld.key)
                 continue
             state[fld.key] = value
 
@@ -701,8 +923,8 @@ class CgiMessageCamera(Camera):
         raw = lookup((await self._get(_TIME_INFO)).values, "CameraTime")
         try:
             return datetime.fromtimestamp(_int(raw or ""), UTC)  # "CameraTime UTC"
-        except (ValueError, OverflowError, OSError) as err:
-            raise ProtocolError(f"unreadable CameraTime {raw!r}") from err
+        except (ValueError, ArithmeticError, OSError) as err:
+            raise ProtocolError(f"unreadable CameraTime {(raw or '')[:40]!r}") from err
 
     async def _ptz(self, params: Sequence[tuple[str, str]]) -> None:
         await self._call("ptz_set", "PTZCtrlInfo", params, channel=True)
@@ -726,11 +948,33 @@ class CgiMessageCamera(Camera):
     # -- media ------------------------------------------------------------------------
 
     async def _snapshot(self, stream: StreamKind) -> bytes:
-        resp = await self.transport.get(f"/jpgimage/{CHANNEL}/image.jpg", limit=SNAPSHOT_LIMIT)
-        _check_http(resp.status)
-        return resp.body
+        """``/jpgimage`` (004 §3.15.1); else the first frame of the MJPEG stream (§3.15.2)."""
+        if not self._jpeg_missing:
+            resp = await self.transport.get(
+                f"/jpgimage/{CHANNEL}/image.jpg", limit=SNAPSHOT_LIMIT
+            )
+            if resp.status == 200 and resp.body.startswith(JPEG_MAGIC):
+                return resp.body
+            if resp.status in (401, 403):
+                raise AuthError(f"snapshot refused (HTTP {resp.status})")
+            # 404 for good: later stills come from the stream without asking again.
+            self._jpeg_missing = resp.status == 404
+            _LOGGER.debug("%s: /jpgimage answered HTTP %s without a JPEG; trying MJPEG",
+                          self, resp.status)
+        return await self._mjpeg_frame()
 
-    def mjpeg_url(self, stream: StreamKind) -> str | None:
+    async def _mjpeg_frame(self) -> bytes:
+        resp = await self.transport.open_stream(
+            self.transport.url(f"/mjpgstreamreq/{CHANNEL}/image.jpg")
+        )
+        try:
+            _check_http(resp.status)
+            with self.transport.errors():
+                return await _first_jpeg(resp, SNAPSHOT_LIMIT)
+        finally:
+            resp.close()
+
+    def mjpeg_url(self, stream: StreamKind) -> str:
         return f"{self.transport.base_url}/mjpgstreamreq/{CHANNEL}/image.jpg"
 
     def rtsp_candidates(self, stream: StreamKind, port: int) -> list[str]:
@@ -739,4 +983,3 @@ class CgiMessageCamera(Camera):
         if stream is StreamKind.SUB:
             return [f"{base}/h264minor", f"{base}/minor_sjkd"]
         return [f"{base}/h264major", f"{base}/major_sjkd"]
-

@@ -5,6 +5,12 @@ Wire facts relied on (seed 001, digest ``param-cgi.md``):
   two query parameters. Failures are HTTP 200 ``error, Return=N`` (-507 user, -508
   password, -515/-527 locked). Five wrong passwords lock the account, so a login is
   tried once and never again after a refusal.
+- The camera is untrusted: every count it reports is capped (``limits``), every number
+  it prints is checked (``_number``), and a reported alarm for a channel it does not
+  have is ignored.
+- A capability is declared missing only when every documented probe for it clearly
+  says "not supported" (-506/-21/-22, 404). A probe that fails any other way leaves it
+  undecided, and undecided probes are asked again at each settings refresh.
 - Getters answer ``key=value`` lines; setters answer ``OK``. ``-1`` means
   "not supported" in ``sensor.cgi`` answers; IPCs scope ``sensor.cgi`` by ``schemeID``.
 - Alarms: ``alarm.cgi?action=attach`` is an endless ``multipart/x-mixed-replace``
@@ -15,22 +21,27 @@ Wire facts relied on (seed 001, digest ``param-cgi.md``):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+import functools
 import logging
+import math
+import re
 from typing import Any
 
-from .. import keyvalue as kv
+from .. import keyvalue as kv, limits
 from ..camera import Camera, Fingerprint
 from ..clock import wall_clock
 from ..errors import (
+    AuthDowngrade,
     CameraError,
     CommandError,
     NotSupported,
     ProtocolError,
     Timeout,
+    UnsupportedDevice,
 )
 from ..fields import SettingField
 from ..models import (
@@ -57,6 +68,9 @@ from ..transport import SNAPSHOT_LIMIT, Credentials, Response, Transport
 _LOGGER = logging.getLogger(__name__)
 
 DIALECT = "param_cgi"
+DEVICE_INFO = (("action", "get"), ("type", "deviceInfo"))
+# "Wrong login username": also what a device answers when no user arrived at all.
+NO_USER = -507
 AUTH_CODES = {-507, -508, -528, -532}
 LOCKED_CODES = {-515, -527}
 UNSUPPORTED_CODES = {-506, -21, -22}
@@ -64,9 +78,55 @@ KEEPALIVE = "connecting, waiting for alarm message"
 # A part of the alarm stream larger than this is junk (records are ~240 bytes).
 MAX_PART = 64 * 1024
 PTZ_SPEED_MAX = 63
+# presetID is <int>[1,400] in the seed (001 §2.5.4): the goto range, whatever
+# presetMaxNum claims. How many presets become entities is limits.MAX_PRESETS.
+PRESET_ID_MAX = 400
+# A number beyond this (or inf/nan) is no setting or size a camera has: junk.
+MAX_NUMBER = 2**53
+# Names the camera chooses (presets, routines, channels) are cut to this.
+MAX_NAME = 64
+_ROUTINE_ID = re.compile(r"-?\d{1,6}")
+# Failures that say nothing about whether a capability exists: a timeout, a 5xx,
+# 402/403, garbage, or an error code other than a clear "not supported".
+AMBIGUOUS = (CommandError, ProtocolError, Timeout)
 
 K = SettingKey
 Codec = Callable[[str], Any]
+# A probe of an undecided capability: True once decided (found or clearly absent).
+Probe = Callable[[], Awaitable[bool]]
+
+
+def _number(raw: str) -> int:
+    """A number the camera printed (``50``, ``-1``, ``45.000000``), as an int.
+
+    Raises ValueError for anything that is not a plain finite number of sane size
+    (``inf``, ``1e999``, ``nan``, thousands of digits, text): such a value is unknown.
+    """
+    text = raw.strip()
+    if len(text) > 32:
+        raise ValueError("number too long")
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise ValueError(f"unusable number {text!r}")
+    return int(value)
+
+
+def _int(raw: str | None, default: int) -> int:
+    try:
+        return _number(str(raw))
+    except ValueError:
+        return default
+
+
+def _label(raw: str | None, fallback: str) -> str:
+    """A name the camera chose, without control characters and of sane length."""
+    text = "".join(ch for ch in (raw or "") if ch.isprintable()).strip()[:MAX_NAME]
+    return text or fallback
+
+
+def _name(raw: str | None) -> str | None:
+    """Like :func:`_label`, None when nothing is left."""
+    return _label(raw, "") or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +150,7 @@ class _Field(SettingField):
         if self.kind is SettingKind.BOOL:
             return raw.strip() not in ("0", "false", "")
         if self.kind is SettingKind.NUMBER:
-            return int(float(raw))
+            return _number(raw)
         if self.options is not None:
             return self.options.get(raw.strip())
         return raw.strip()
@@ -116,20 +176,30 @@ class _Group:
     camera: bool = True  # carries cameraID
     # Keys a set must repeat from the get although no entity shows them.
     carry: tuple[str, ...] = ()
+    # Another documented endpoint for the same settings, asked when this one fails.
+    alternate: _Group | None = None
+
+    def reports(self, raw: str | None) -> bool:
+        """Whether a value in this group's answer means the setting exists.
+
+        ``-1`` means "not supported" in ``sensor.cgi`` answers (seed 001 §2.8); in
+        ``param.cgi`` it is a value (``diskStatus=-1`` is a write timeout).
+        """
+        return raw is not None and not (self.program == "sensor.cgi" and raw.strip() == "-1")
 
 
 def _bit(mask: int) -> Callable[[str, Any], str]:
     """MirrorMode is one number for two switches: bit 1 horizontal, bit 2 vertical."""
 
     def merge(current: str, value: Any) -> str:
-        raw = int(current or 0)
+        raw = _number(current or "0")
         return str(raw | mask if value else raw & ~mask)
 
     return merge
 
 
 def _has_bit(mask: int) -> Codec:
-    return lambda raw: bool(int(raw or 0) & mask)
+    return lambda raw: bool(_number(raw or "0") & mask)
 
 
 def _sw(key: SettingKey, name: str) -> _Field:
@@ -147,6 +217,19 @@ DISK_STATUS = {
     "8": "sleeping", "9": "connection_failed", "12": "unpartitioned", "15": "removed",
     "24": "failed",
 }
+# recordDirInfo's own status codes for an SD card (seed 001 §2.6.3.2; 0 = normal).
+RECORD_DIR_STATUS = {
+    "0": "normal", "1": "connection_failed", "2": "unformatted", "3": "write_protected",
+    "4": "abnormal", "5": "no_card", "6": "sleeping",
+}
+_WHITE_LED = (_sw(K.WHITE_LIGHT, "WhiteLedManualMode"),)
+# The SD card as the record directory lists it: the documented second source of
+# what deviceDiskInfo reports.
+_RECORD_DIR = _Group("param.cgi", "recordDirInfo", (
+    _Field(K.SD_CARD_STATUS, "status", SettingKind.VALUE, options=RECORD_DIR_STATUS),
+    _Field(K.SD_TOTAL, "totalspace", SettingKind.VALUE, unit="MB", decode=_number),
+    _Field(K.SD_FREE, "freeSpace", SettingKind.VALUE, unit="MB", decode=_number),
+), camera=False)
 IPC_GROUPS: tuple[_Group, ...] = (
     _Group("sensor.cgi", "imaging", (
         _num(K.BRIGHTNESS, "brightness"), _num(K.CONTRAST, "contrast"),
@@ -184,15 +267,17 @@ IPC_GROUPS: tuple[_Group, ...] = (
     _Group("param.cgi", "AudioOutputParam", (
         _sw(K.SPEAKER, "audioOutputEnable"), _num(K.VOLUME, "audioOutputVolume"),
     ), camera=False),
-    _Group("param.cgi", "WhiteLedManualControl", (_sw(K.WHITE_LIGHT, "WhiteLedManualMode"),)),
+    # The seed's examples use param.cgi, its URL templates sensor.cgi (001 §2.6.1.20).
+    _Group("param.cgi", "WhiteLedManualControl", _WHITE_LED,
+           alternate=_Group("sensor.cgi", "WhiteLedManualControl", _WHITE_LED)),
     # "cameraID, StreamId, DiskGroupId are required" for this set (seed 001 §2.6.3.1).
     _Group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
            carry=("StreamId", "DiskGroupId")),
     _Group("param.cgi", "deviceDiskInfo", (
         _Field(K.SD_CARD_STATUS, "diskStatus", SettingKind.VALUE, options=DISK_STATUS),
-        _Field(K.SD_TOTAL, "diskTotalSize", SettingKind.VALUE, unit="MB", decode=lambda r: int(r)),
-        _Field(K.SD_FREE, "diskFreeSize", SettingKind.VALUE, unit="MB", decode=lambda r: int(r)),
-    ), camera=False),
+        _Field(K.SD_TOTAL, "diskTotalSize", SettingKind.VALUE, unit="MB", decode=_number),
+        _Field(K.SD_FREE, "diskFreeSize", SettingKind.VALUE, unit="MB", decode=_number),
+    ), camera=False, alternate=_RECORD_DIR),
 )
 RECORDER_GROUPS: tuple[_Group, ...] = (IPC_GROUPS[-1],)
 # What each recorder channel (cameraID=N, no schemeID) offers; the seed's NVR/lite
@@ -254,12 +339,12 @@ _LENS: dict[PtzMove, tuple[tuple[str, str], ...]] = {
 
 
 def _alarm_event(record: Mapping[str, str]) -> AlarmEvent | None:
-    """One alarm record -> event; None for kinds we do not model."""
+    """One alarm record -> event; None for kinds we do not model (or junk)."""
     try:
-        major = int(record.get("alarmMajorType", ""))
-        minor = int(record.get("alarmMinorType", ""))
-        source = int(record.get("sourceID", "1") or 1)
-        flag = int(record.get("alarmFlag", "1") or 1)
+        major = _number(record.get("alarmMajorType", ""))
+        minor = _number(record.get("alarmMinorType", ""))
+        source = _number(record.get("sourceID", "1") or "1")
+        flag = _number(record.get("alarmFlag", "1") or "1")
     except ValueError:
         return None
     if major == 4:
@@ -276,6 +361,22 @@ def _alarm_event(record: Mapping[str, str]) -> AlarmEvent | None:
     else:
         where = AlarmSource(kind, source)  # sourceID is the camera channel
     return AlarmEvent(where, active, momentary=major in MOMENTARY_MAJORS)
+
+
+def _challenges(resp: Response) -> set[str]:
+    """The HTTP auth schemes an answer asks for (``basic``, ``digest``...)."""
+    schemes = (value.strip().partition(" ")[0].lower()
+               for value in resp.headers.getall("WWW-Authenticate", []))
+    return {scheme for scheme in schemes if scheme}
+
+
+def _device_fields(resp: Response) -> dict[str, str] | None:
+    """deviceInfo's fields when ``resp`` is a deviceInfo answer, else None."""
+    body = resp.text()
+    if resp.status != 200 or kv.error_code(body) is not None:
+        return None
+    info = kv.first(kv.parse(body))
+    return info if "deviceID" in info or "MACAddress" in info else None
 
 
 class ParamCgiCamera(Camera):
@@ -296,15 +397,22 @@ class ParamCgiCamera(Camera):
         self._assumed: State = {}
         self._rtsp_port: int | None = None
         self._alarm_inputs = 0
+        self._sensitivity: tuple[float, float] | None = None
+        self._info_raw: dict[str, str] = {}
+        # Capabilities whose probes failed ambiguously, asked again at each refresh.
+        self._undecided: dict[str, Probe] = {}
+        # Every alarm source this device may report (declared or seen), capped.
+        self._alarm_sources: set[AlarmSource] = set()
 
     # -- requests -----------------------------------------------------------------
 
     @classmethod
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
-        query = (("action", "get"), ("type", "deviceInfo"))
-        resp = await transport.get("/cgi-bin/param.cgi", query)
+        resp = await transport.get("/cgi-bin/param.cgi", DEVICE_INFO)
         body = resp.text()
-        if resp.status == 200 and (kv.error_code(body) is not None or "deviceID=" in body):
+        if resp.status in (200, 401) and kv.error_code(body) is not None:
+            return Fingerprint.YES  # the dialect's own "error, Return=N" text
+        if resp.status == 200 and "deviceID=" in body:
             return Fingerprint.YES
         if resp.status == 401:
             return Fingerprint.MAYBE  # it wants a login first; detect() tries one
@@ -355,38 +463,143 @@ class ParamCgiCamera(Camera):
         if not kv.is_ok(body):
             raise ProtocolError(f"unexpected answer {body[:40]!r}")
 
+    async def _ask(
+        self, *requests: tuple[str, Sequence[tuple[str, str]]], values: bool = False
+    ) -> tuple[int, kv.Pairs] | None:
+        """Ask the documented requests for one capability, in order.
+
+        Returns (which one answered, its pairs); None when every one said clearly
+        "not supported". Otherwise raises the first ambiguous failure: the
+        capability is undecided. A body without a single ``key=value`` line (an HTML
+        page) is garbage, not an answer; an empty one (or ``OK``) is an empty list,
+        unless ``values`` says the answer must carry some.
+        """
+        ambiguous: CameraError | None = None
+        for which, (program, params) in enumerate(requests):
+            try:
+                body = self._check(await self._raw(program, params))
+            except NotSupported:
+                continue
+            except AMBIGUOUS as err:
+                ambiguous = ambiguous or err
+                continue
+            pairs = kv.parse(body)
+            if not pairs and (values or (body.strip() and not kv.is_ok(body))):
+                ambiguous = ambiguous or ProtocolError(f"{program} answered no values")
+                continue
+            return which, pairs
+        if ambiguous is not None:
+            raise ambiguous
+        return None
+
+    async def _decide(self, name: str, probe: Probe) -> None:
+        """Run a capability probe now; when it cannot tell, again at each refresh."""
+        if await probe():
+            self._undecided.pop(name, None)
+        else:
+            self._undecided[name] = probe
+
+    async def _retry_undecided(self) -> None:
+        for name, probe in list(self._undecided.items()):
+            await self._decide(name, probe)
+
     # -- session ----------------------------------------------------------------
 
+    @property
+    def auth_scheme(self) -> str | None:
+        return "query" if self._query_auth else self.transport.auth_scheme
+
     async def login(self) -> None:
-        self.transport.use_auth(self.credentials, "basic")
-        query = (("action", "get"), ("type", "deviceInfo"))
-        resp = await self._raw("param.cgi", query)
-        code = kv.error_code(resp.text())
-        if (resp.status == 401 and code is None) or code == -507:
-            # Basic not understood (a bare 401, or "wrong user" because no user
-            # arrived): no password was judged, so the seed's other mechanism, the
-            # credentials as first query parameters, gets its one try.
-            self._query_auth = True
-            self.transport.auth_mode = None
-            resp = await self._raw("param.cgi", query)
+        # First without credentials. That costs no login, tells whether the device
+        # checks passwords at all (an open device "accepts" any), and shows the
+        # challenge, so a Digest camera is never sent Basic.
+        self.transport.auth_mode = None
+        self._query_auth = False
+        bare = await self._raw("param.cgi", DEVICE_INFO)
+        code = kv.error_code(bare.text())
+        if code in LOCKED_CODES:
+            raise self._refused(f"the account is locked after failed logins (error {code})")
+        scheme = self._choose_auth(bare)
+        if (info := _device_fields(bare)) is not None:
+            self.login_verified = False  # it answered without a password: none was checked
+            self._info_raw = info
+            return
+        if bare.status != 401 and code not in AUTH_CODES:
+            # Neither an answer nor a demand for a login (a 5xx, a 404, junk).
+            self._check(bare)
+            raise ProtocolError("deviceInfo without device fields")
+        if scheme == "digest" and "digest" not in _challenges(bare):
+            # It authenticated with Digest before. A host now asking for something
+            # weaker does not get the password another way (it may be another host).
+            raise self._refused(
+                "the camera no longer asks for Digest authentication", AuthDowngrade
+            )
+        resp = await self._raw("param.cgi", DEVICE_INFO)
+        if self._basic_ignored(bare, resp):
+            if not self.transport.identified:
+                # Detection only guesses this dialect: the password does not go into
+                # a query string (and the host's access log) on a guess.
+                raise UnsupportedDevice("the host ignores HTTP Basic and is not known as param_cgi")
+            # The seed's other mechanism gets its one try.
+            self._use_query()
+            resp = await self._raw("param.cgi", DEVICE_INFO)
         info = kv.first(kv.parse(self._check(resp)))
         if "deviceID" not in info and "MACAddress" not in info:
             raise ProtocolError("deviceInfo without device fields")
         self._info_raw = info
 
+    def _choose_auth(self, bare: Response) -> str:
+        """How credentials travel: Digest when challenged, else the scheme used last time."""
+        if "digest" in _challenges(bare):
+            scheme = "digest"
+        elif self.auth_hint == "query" and self.transport.identified:
+            self._use_query()
+            return "query"
+        elif self.auth_hint == "digest":
+            scheme = "digest"
+        else:
+            scheme = "basic"
+        self.transport.use_auth(self.credentials, "digest" if scheme == "digest" else "basic")
+        return scheme
+
+    def _use_query(self) -> None:
+        self._query_auth = True
+        self.transport.auth_mode = None
+
+    def _basic_ignored(self, bare: Response, resp: Response) -> bool:
+        """Whether Basic was demonstrably not understood (then the query form is tried).
+
+        Only when the host asked for no HTTP authentication at all and answered our
+        Basic exactly as it answered no credentials: "wrong user" (-507, the seed's
+        answer when no user arrived) or a bare 401. A 401 after a challenge, or any
+        other answer, judged the credentials: that is a refusal, never retried.
+        """
+        if self._query_auth or self.transport.auth_scheme != "basic":
+            return False
+        if _challenges(bare) or _challenges(resp):
+            return False
+        code = kv.error_code(resp.text())
+        if (resp.status, code) != (bare.status, kv.error_code(bare.text())):
+            return False
+        return code == NO_USER or (resp.status == 401 and code is None)
+
+    # -- discovery ----------------------------------------------------------------
+
     async def discover(self) -> None:
         info = self._info_raw
-        self._nvr = info.get("deviceType") == "5"
-        self._alarm_inputs = _int(info.get("alarmInNum"), 0)
+        self._nvr = info.get("deviceType", "").strip() == "5"
+        self._alarm_inputs = limits.cap_count(
+            self, "alarm inputs", _int(info.get("alarmInNum"), 0), limits.MAX_ALARM_INPUTS
+        )
         self.info = DeviceInfo(
             dialect=DIALECT,
             mac=normalize_mac(info.get("MACAddress")),
-            serial=info.get("deviceID") or None,
-            model=info.get("productModel") or None,
-            name=info.get("deviceName") or None,
-            manufacturer=info.get("manufacturerName") or None,
-            firmware=info.get("softwareVer") or None,
-            hardware=info.get("hardwareVer") or None,
+            serial=_name(info.get("deviceID")),
+            model=_name(info.get("productModel")),
+            name=_name(info.get("deviceName")),
+            manufacturer=_name(info.get("manufacturerName")),
+            firmware=_name(info.get("softwareVer")),
+            hardware=_name(info.get("hardwareVer")),
             extra={"device_type": "nvr" if self._nvr else "ipc"},
         )
         caps = self.capabilities
@@ -397,31 +610,48 @@ class ParamCgiCamera(Camera):
             for channel in sorted(caps.channels):
                 await self._discover_channel_settings(channel)
         else:
-            await self._discover_scheme()
+            await self._decide("scheme", self._settle_scheme)
         await self._discover_settings()
-        await self._discover_ptz()
-        await self._discover_alarms()
+        if not self._nvr:
+            await self._decide("ptz", self._settle_ptz)
+        self._discover_alarms()
         with _optional():
             ports = kv.first(await self._get("param.cgi", (("action", "get"),
                                                           ("type", "devicePort"))))
-            self._rtsp_port = _int(ports.get("rtspPort"), 0) or None
-        self.state = await self.read_state()
+            port = _int(ports.get("rtspPort"), 0)
+            self._rtsp_port = port if 0 < port < 65536 else None
+        self.state = await self._read_state()
 
     async def _discover_channels(self) -> None:
+        try:
+            self._set_channels(await self._read_channels())
+        except (NotSupported, *AMBIGUOUS) as err:
+            # deviceInfo's channelNum is the other documented channel count; names
+            # come when channelInfo answers at a later refresh.
+            count = limits.cap_count(self, "channels", _int(self._info_raw.get("channelNum"), 0),
+                                     limits.MAX_CHANNELS)
+            _LOGGER.debug("%s: channelInfo failed (%s); %d channels from deviceInfo",
+                          self, err, count)
+            self._set_channels({n: ChannelInfo(number=n) for n in range(1, count + 1)})
+
+    async def _read_channels(self) -> dict[int, ChannelInfo]:
         pairs = await self._get("param.cgi", (("action", "get"), ("type", "channelInfo")))
         found: dict[int, ChannelInfo] = {}
         for record in kv.loop(pairs, "channel"):
             number = _int(record.get("channelId"), 0)
-            if number <= 0:
+            if number <= 0 or number in found:
                 continue
             found[number] = ChannelInfo(
                 number=number,
-                name=record.get("channelName") or None,
-                model=record.get("channelModel") or None,
-                firmware=record.get("channelFirmware") or None,
-                hardware=record.get("channelHardware") or None,
-                online=record.get("channelStatus") == "5",
+                name=_name(record.get("channelName")),
+                model=_name(record.get("channelModel")),
+                firmware=_name(record.get("channelFirmware")),
+                hardware=_name(record.get("channelHardware")),
+                online=record.get("channelStatus", "").strip() == "5",
             )
+        return dict(limits.cap(self, "channels", sorted(found.items()), limits.MAX_CHANNELS))
+
+    def _set_channels(self, found: dict[int, ChannelInfo]) -> None:
         # A channel no longer listed was unbound: its entities go unavailable and the
         # user may delete its device. An answer listing none is not believed.
         if found:
@@ -433,20 +663,25 @@ class ParamCgiCamera(Camera):
         if not self._nvr:
             return False
         before = set(self.capabilities.channels)
-        await self._discover_channels()
+        self._set_channels(await self._read_channels())
         for number in self.capabilities.channels:
-            self.capabilities.alarms.add(AlarmSource(AlarmKind.MOTION, number))
-            self.capabilities.alarms.add(AlarmSource(AlarmKind.VIDEO_LOSS, number))
+            for kind in (AlarmKind.MOTION, AlarmKind.VIDEO_LOSS):
+                self._declare_alarm(AlarmSource(kind, number))
             if number not in self._channel_fields:
                 await self._discover_channel_settings(number)
         return set(self.capabilities.channels) != before
 
-    async def _discover_scheme(self) -> None:
-        with _optional():
-            values = kv.first(await self._get(
-                "sensor.cgi", (("action", "get"), ("type", "sensorScheme"), ("cameraID", "1"))
-            ))
-            self._scheme = values.get("schemeID") or None
+    async def _settle_scheme(self) -> bool:
+        try:
+            found = await self._ask(("sensor.cgi", (("action", "get"), ("type", "sensorScheme"),
+                                                   ("cameraID", "1"))))
+        except AMBIGUOUS as err:
+            _LOGGER.debug("%s: sensorScheme undecided (%s)", self, err)
+            return False
+        if found is not None:
+            scheme = _int(kv.first(found[1]).get("schemeID"), -1)
+            self._scheme = str(scheme) if 0 <= scheme < 100 else None  # the seed has 0-3
+        return True
 
     def _group_query(
         self, group: _Group, action: str, channel: int | None = None
@@ -460,121 +695,198 @@ class ParamCgiCamera(Camera):
         return query
 
     async def _discover_channel_settings(self, channel: int) -> None:
-        fields: _Fields = {}
-        settings: dict[SettingKey, Setting] = {}
+        self._channel_fields.setdefault(channel, {})
+        self.capabilities.channel_settings.setdefault(channel, {})
         for group in CHANNEL_GROUPS:
-            try:
-                values = kv.first(
-                    await self._get(group.program, self._group_query(group, "get", channel))
-                )
-            except (NotSupported, CommandError, ProtocolError) as err:
-                _LOGGER.debug("%s: channel %s %s not available (%s)", self, channel, group.type,
-                              err)
-                continue
-            for fld in group.fields:
-                if values.get(fld.name, "-1") != "-1":
-                    fields[fld.key] = (group, fld)
-                    settings[fld.key] = fld.setting()
-        self._channel_fields[channel] = fields
-        self.capabilities.channel_settings[channel] = settings
+            await self._decide(f"{group.type} ch{channel}",
+                               functools.partial(self._settle_group, group, channel))
 
     async def _discover_settings(self) -> None:
         groups = RECORDER_GROUPS if self._nvr else IPC_GROUPS
-        sensitivity: tuple[float, float] | None = None
         if not self._nvr:
+            # Without it (or with junk in it) the seed's range from the table is used.
             with _optional():
                 ability = kv.first(await self._get(
                     "param.cgi", (("action", "get"), ("type", "motionAlarmAbility"))
                 ))
-                sensitivity = (float(ability["minSensitivity"]), float(ability["maxSensitivity"]))
+                low = _number(ability["minSensitivity"])
+                high = _number(ability["maxSensitivity"])
+                if low < high:
+                    self._sensitivity = (low, high)
         for group in groups:
-            try:
-                values = kv.first(await self._get(group.program, self._group_query(group, "get")))
-            except (NotSupported, CommandError, ProtocolError) as err:
-                _LOGGER.debug("%s: %s not available (%s)", self, group.type, err)
-                continue
-            present = [f for f in group.fields if values.get(f.name, "-1") != "-1"]
-            if not present:
-                continue
-            self._groups.append(group)
-            for fld in present:
-                self._fields[fld.key] = (group, fld)
-                if fld.key is K.MOTION_SENSITIVITY and sensitivity is not None:
-                    self.capabilities.add(fld.setting(*sensitivity))
-                else:
-                    self.capabilities.add(fld.setting())
+            await self._decide(group.type, functools.partial(self._settle_group, group, None))
         caps = self.capabilities
         if not self._nvr:
             caps.actions.update({Action.TRIGGER_ALARM, Action.STOP_ALARM, Action.RESET_IMAGE})
-        if self._alarm_inputs or not self._nvr:
+        outputs = _int(self._info_raw.get("alarmOutNum"), -1)
+        if outputs > 0 or (outputs < 0 and not self._nvr):
             # The alarm output has no read-back: an assumed-state switch.
             caps.add(Setting(K.RELAY, SettingKind.BOOL, assumed_state=True))
 
-    async def _discover_ptz(self) -> None:
-        if self._nvr:
-            return
+    async def _settle_group(self, group: _Group, channel: int | None) -> bool:
+        """Find a settings group (or its documented alternate); False: undecided."""
+        if channel is not None and channel not in self.capabilities.channels:
+            return True  # the channel went away
+        candidates = [group]
+        while (alternate := candidates[-1].alternate) is not None:
+            candidates.append(alternate)
         try:
-            cap = kv.first(await self._get(
-                "ptz.cgi", (("action", "get"), ("type", "ptzCap"), ("cameraID", "1"))
-            ))
-        except (NotSupported, CommandError, ProtocolError):
+            found = await self._ask(
+                *((g.program, self._group_query(g, "get", channel)) for g in candidates),
+                values=True,
+            )
+        except AMBIGUOUS as err:
+            _LOGGER.debug("%s: %s%s undecided (%s)", self, group.type,
+                          f" ch{channel}" if channel else "", err)
+            return False
+        if found is not None:
+            which, pairs = found
+            self._adopt(candidates[which], kv.first(pairs), channel)
+        return True
+
+    def _adopt(self, group: _Group, values: Mapping[str, str], channel: int | None) -> None:
+        """Take the settings a group's answer reports as this device's."""
+        present = [f for f in group.fields if group.reports(values.get(f.name))]
+        if not present:
             return
-        if cap.get("ptzSupport", "1") in ("0", "false"):
-            return
-        presets = await self._list_presets()
-        routines: dict[str, str] = {}
-        for kind, loop_name, label in (("tour", "tour", "tour"), ("scan", "scan", "scan"),
-                                       ("track", "track", "pattern")):
-            try:
-                pairs = await self._get("ptz.cgi", (("cameraID", "1"),
-                                                    ("action", f"list{kind.capitalize()}")))
-            except (NotSupported, CommandError, ProtocolError):
-                continue
-            for record in kv.loop(pairs, loop_name):
-                ident = record.get(f"{kind}ID")
-                if ident is not None and ident.lstrip("-").isdigit():
-                    routines[f"{label}_{ident}"] = record.get(f"{kind}Name") or ident
+        if channel is None:
+            self._groups.append(group)
+            fields = self._fields
+            settings = self.capabilities.settings
+        else:
+            fields = self._channel_fields.setdefault(channel, {})
+            settings = self.capabilities.channel_settings.setdefault(channel, {})
+        for fld in present:
+            fields[fld.key] = (group, fld)
+            if fld.key is K.MOTION_SENSITIVITY and channel is None and self._sensitivity:
+                settings[fld.key] = fld.setting(*self._sensitivity)
+            else:
+                settings[fld.key] = fld.setting()
+
+    async def _settle_ptz(self) -> bool:
+        """PTZ: ``ptzCap``, then ``listPreset`` (same CGI) when it cannot tell."""
+        try:
+            found = await self._ask(
+                ("ptz.cgi", (("action", "get"), ("type", "ptzCap"), ("cameraID", "1"))),
+                ("ptz.cgi", (("cameraID", "1"), ("action", "listPreset"))),
+            )
+        except AMBIGUOUS as err:
+            _LOGGER.debug("%s: PTZ undecided (%s)", self, err)
+            return False
+        if found is None:
+            return True  # every probe: not supported
+        cap = kv.first(found[1])
+        if cap.get("ptzSupport", "1").strip().lower() in ("0", "false"):
+            return True
+        preset_max = _int(cap.get("presetMaxNum"), 0)
         self.capabilities.ptz = PtzCapabilities(
             moves=frozenset(_MOVES) | frozenset(_LENS),
             speed_min=1,
             speed_max=PTZ_SPEED_MAX,
             preset_min=1,
-            preset_max=_int(cap.get("presetMaxNum"), 400) or 400,
-            presets=presets,
-            routines=routines,
+            preset_max=preset_max if 0 < preset_max <= PRESET_ID_MAX else PRESET_ID_MAX,
+            # An empty list until the camera lists them: the preset select exists and
+            # fills in when listPreset answers.
+            presets={},
         )
         self.capabilities.actions.update({Action.PTZ_STOP, Action.PTZ_HOME, Action.AUTOFOCUS})
+        await self._decide("presets", self._settle_presets)
+        for kind, label in (("tour", "tour"), ("scan", "scan"), ("track", "pattern")):
+            await self._decide(f"{label}s", functools.partial(self._settle_routines, kind, label))
+        return True
 
-    async def _list_presets(self) -> dict[int, str]:
+    async def _settle_presets(self) -> bool:
+        """The preset list: ``listPreset``, then the table's spelling ``listPrest``."""
+        ptz = self.capabilities.ptz
+        if ptz is None:
+            return True
         try:
-            pairs = await self._get("ptz.cgi", (("cameraID", "1"), ("action", "listPreset")))
-        except (NotSupported, CommandError, ProtocolError):
-            return {}
+            found = await self._ask(
+                ("ptz.cgi", (("cameraID", "1"), ("action", "listPreset"))),
+                ("ptz.cgi", (("cameraID", "1"), ("action", "listPrest"))),
+            )
+        except AMBIGUOUS as err:
+            _LOGGER.debug("%s: preset list undecided (%s)", self, err)
+            return False
+        # None: the camera cannot list presets; they are then gone to by number.
+        presets = None if found is None else self._presets_from(found[1])
+        self.capabilities.ptz = replace(ptz, presets=presets)
+        return True
+
+    def _presets_from(self, pairs: kv.Pairs) -> dict[int, str]:
         presets: dict[int, str] = {}
         for record in kv.loop(pairs, "preset"):
             number = _int(record.get("presetID"), 0)
-            if number > 0:
-                presets[number] = record.get("presetName") or str(number)
-        return presets
+            if 0 < number <= PRESET_ID_MAX and number not in presets:
+                presets[number] = _label(record.get("presetName"), str(number))
+        return dict(limits.cap(self, "PTZ presets", sorted(presets.items()), limits.MAX_PRESETS))
 
-    async def _discover_alarms(self) -> None:
+    async def _settle_routines(self, kind: str, label: str) -> bool:
+        """Stored tours, scans or patterns (``list<Kind>``); one button each."""
+        ptz = self.capabilities.ptz
+        if ptz is None:
+            return True
+        try:
+            found = await self._ask(("ptz.cgi", (("cameraID", "1"),
+                                                 ("action", f"list{kind.capitalize()}"))))
+        except AMBIGUOUS as err:
+            _LOGGER.debug("%s: %s list undecided (%s)", self, kind, err)
+            return False
+        listed: dict[str, str] = {}
+        for record in kv.loop(found[1] if found else [], kind):
+            ident = (record.get(f"{kind}ID") or "").strip()
+            if _ROUTINE_ID.fullmatch(ident):
+                listed.setdefault(f"{label}_{ident}", _label(record.get(f"{kind}Name"), ident))
+        kept = limits.cap(self, f"PTZ {label}s", listed.items(), limits.MAX_ROUTINES)
+        others = {k: v for k, v in ptz.routines.items() if not k.startswith(f"{label}_")}
+        self.capabilities.ptz = replace(ptz, routines={**others, **dict(kept)})
+        return True
+
+    def _discover_alarms(self) -> None:
         caps = self.capabilities
         channels = sorted(caps.channels) or [1]
         for channel in channels:
-            caps.alarms.add(AlarmSource(AlarmKind.MOTION, channel))
+            self._declare_alarm(AlarmSource(AlarmKind.MOTION, channel))
             if self._nvr:
-                caps.alarms.add(AlarmSource(AlarmKind.VIDEO_LOSS, channel))
+                self._declare_alarm(AlarmSource(AlarmKind.VIDEO_LOSS, channel))
         for index in range(1, self._alarm_inputs + 1):
-            caps.alarms.add(AlarmSource(AlarmKind.IO_INPUT, 1, index))
+            self._declare_alarm(AlarmSource(AlarmKind.IO_INPUT, 1, index))
         if not self._nvr:
             # Recording has no readable flag; its start/stop alarms (5/10, 5/11) drive it.
-            caps.alarms.add(AlarmSource(AlarmKind.RECORDING))
+            self._declare_alarm(AlarmSource(AlarmKind.RECORDING))
         # IPCs push over alarm.cgi?action=attach; recorders and lite models are polled.
         caps.alarm_push = not self._nvr
+
+    def _declare_alarm(self, source: AlarmSource) -> None:
+        if self._accepts(source):
+            self.capabilities.alarms.add(source)
+
+    def _accepts(self, source: AlarmSource) -> bool:
+        """Whether an alarm source is one of this device's (and within the caps).
+
+        A record for a channel the device does not have, or an input beyond the
+        limit, is ignored: a camera must not create entities at will.
+        """
+        if source in self._alarm_sources:
+            return True
+        if source.channel not in (set(self.capabilities.channels) or {1}):
+            return False
+        if not 0 < source.index <= limits.MAX_ALARM_INPUTS:
+            limits.warn_once(self, "alarm inputs", limits.MAX_ALARM_INPUTS)
+            return False
+        if len(self._alarm_sources) >= limits.MAX_ALARM_SOURCES:
+            limits.warn_once(self, "alarm sources", limits.MAX_ALARM_SOURCES)
+            return False
+        self._alarm_sources.add(source)
+        return True
 
     # -- settings -----------------------------------------------------------------
 
     async def read_state(self) -> State:
+        await self._retry_undecided()
+        return await self._read_state()
+
+    async def _read_state(self) -> State:
         if self._nvr:
             with _optional():  # channels added to a recorder later appear without a reload
                 await self.refresh_channels()
@@ -608,13 +920,15 @@ class ParamCgiCamera(Camera):
         channel: int | None = None,
     ) -> None:
         for fld in group.fields:
-            if fld.key not in fields or values.get(fld.name, "-1") == "-1":
+            raw = values.get(fld.name)
+            if fld.key not in fields or raw is None or not group.reports(raw):
                 continue
             where: StateKey = fld.key if channel is None else (fld.key, channel)
             try:
-                state[where] = fld.read(values[fld.name])
-            except ValueError:
-                _LOGGER.debug("%s: bad value %r for %s", self, values[fld.name], fld.key)
+                state[where] = fld.read(raw)
+            except (ValueError, ArithmeticError):
+                # A bad value is unknown; the rest of the group is unaffected.
+                _LOGGER.debug("%s: bad value %r for %s", self, raw[:40], fld.key)
 
     async def write(self, key: SettingKey, value: Any) -> None:
         if key is K.RELAY and key in self.capabilities.settings:
@@ -640,14 +954,17 @@ class ParamCgiCamera(Camera):
         current = kv.first(
             await self._get(group.program, self._group_query(group, "get", channel))
         )
-        changed = target.write(current.get(target.name, ""), value)
+        try:
+            changed = target.write(current.get(target.name, ""), value)
+        except ValueError as err:  # the value it merges into is junk
+            raise ProtocolError(f"unreadable current value of {key}") from err
         params = self._group_query(group, "set", channel)
         params += [(name, current[name]) for name in group.carry if name in current]
         sent: set[str] = set()
         for fld in group.fields:
             if fld.name in sent or fld.key not in fields or fld.kind is SettingKind.VALUE:
                 continue
-            if fld.name not in current or current[fld.name] == "-1":
+            if not group.reports(current.get(fld.name)):
                 continue
             params.append((fld.name, changed if fld.name == target.name else current[fld.name]))
             sent.add(fld.name)
@@ -688,9 +1005,14 @@ class ParamCgiCamera(Camera):
     async def read_clock(self) -> datetime | None:
         values = kv.first(await self._get("param.cgi", (("action", "get"),
                                                         ("type", "dateTime"))))
-        local = wall_clock(" ".join(
-            values.get(name, "") for name in ("year", "month", "day", "hour", "minute",
-                                              "second")))
+        text = " ".join(
+            values.get(name, "")[:8]  # no field of a date has more digits
+            for name in ("year", "month", "day", "hour", "minute", "second")
+        )
+        try:
+            local = wall_clock(text)
+        except (ValueError, OverflowError) as err:
+            raise ProtocolError(f"unreadable device time {text[:40]!r}") from err
         return local.replace(tzinfo=self.time_zone)
 
     async def _ptz_move(self, move: PtzMove, speed: int) -> None:
@@ -722,9 +1044,7 @@ class ParamCgiCamera(Camera):
                                        ("presetName", name or f"{preset:03d}")))
         else:
             await self._do("ptz.cgi", (("action", "presetDelete"), *base))
-        ptz = self.capabilities.ptz
-        if ptz is not None:
-            self.capabilities.ptz = replace(ptz, presets=await self._list_presets())
+        await self._decide("presets", self._settle_presets)  # the list changed
 
     # -- media ------------------------------------------------------------------
 
@@ -762,7 +1082,7 @@ class ParamCgiCamera(Camera):
         states: dict[AlarmSource, bool] = {}
         for record in kv.loop(pairs, "alarmInfo"):
             event = _alarm_event(record)
-            if event is not None and not event.momentary:
+            if event is not None and not event.momentary and self._accepts(event.source):
                 # Records come oldest first: the last one for a source wins.
                 states[event.source] = event.active
         return states
@@ -775,7 +1095,9 @@ class ParamCgiCamera(Camera):
             if resp.status == 401:
                 raise self._refused("the camera refused the login on the alarm stream")
             if resp.status != 200 or "multipart" not in resp.headers.get("Content-Type", ""):
-                body = (await resp.content.read(4096)).decode("utf-8", "replace")
+                with self.transport.errors():
+                    head = await resp.content.read(4096)
+                body = head.decode("utf-8", "replace")
                 code = kv.error_code(body)
                 if code in AUTH_CODES or code in LOCKED_CODES:
                     raise self._refused(f"the camera refused the alarm stream (error {code})")
@@ -784,25 +1106,32 @@ class ParamCgiCamera(Camera):
                 # A server error or an odd answer is a failure to retry, not a verdict.
                 raise ProtocolError(f"alarm stream refused (HTTP {resp.status}, error {code})")
             yield Heartbeat()
-            async for item in _multipart_alarms(resp.content, idle_timeout):
-                yield item
+            async for item in _multipart_alarms(resp.content, idle_timeout,
+                                                self.transport.errors):
+                if isinstance(item, Heartbeat) or self._accepts(item.source):
+                    yield item
         finally:
             resp.close()
 
 
 async def _multipart_alarms(
-    content: Any, idle_timeout: float
+    content: Any, idle_timeout: float, errors: Callable[[], contextlib.AbstractContextManager[None]]
 ) -> AsyncIterator[AlarmEvent | Heartbeat]:
-    """Parse the attach stream part by part, never holding more than one part."""
+    """Parse the attach stream part by part, never holding more than one part.
+
+    Every read goes through ``errors`` (the transport's translation): a stream cut
+    mid-chunk or a broken chunk size is a :class:`CameraError` like any other drop.
+    """
 
     async def line() -> str:
-        try:
-            async with asyncio.timeout(idle_timeout):
-                raw: bytes = await content.readline()
-        except TimeoutError as err:
-            raise Timeout(f"alarm stream silent for {idle_timeout:.0f} s") from err
-        except ValueError as err:  # aiohttp: a line longer than its buffer
-            raise ProtocolError("alarm stream line too long") from err
+        with errors():
+            try:
+                async with asyncio.timeout(idle_timeout):
+                    raw: bytes = await content.readline()
+            except TimeoutError as err:
+                raise Timeout(f"alarm stream silent for {idle_timeout:.0f} s") from err
+            except ValueError as err:  # aiohttp: a line longer than its buffer
+                raise ProtocolError("alarm stream line too long") from err
         if not raw:
             raise ProtocolError("alarm stream closed by the camera")
         return raw.decode("utf-8", "replace").strip()
@@ -849,10 +1178,3 @@ def _events(text: str) -> list[AlarmEvent]:
 def _optional() -> contextlib.suppress:
     """For a read that may fail without consequence (an optional capability)."""
     return contextlib.suppress(NotSupported, CommandError, ProtocolError, KeyError, ValueError)
-
-
-def _int(raw: str | None, default: int) -> int:
-    try:
-        return int(str(raw).strip())
-    except (TypeError, ValueError):
-        return default

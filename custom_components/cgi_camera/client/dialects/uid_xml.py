@@ -9,6 +9,9 @@ Wire facts this module relies on (all from the seeds):
   and the answer is the effective configuration.
 - Seed 002 devices lack every endpoint from 000 §3.17 on; those are probed, and a
   missing one means "not supported", never an error.
+- Only a clear answer ends a capability probe (HTTP 404, ``ptz="0"``); an ambiguous
+  one (timeout, 5xx, garbage, a fault) asks the seed's next documented probe, and
+  with none left the capability is missing until the next set-up.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 import logging
 import re
 import time
@@ -27,7 +31,7 @@ import aiohttp
 
 from ..camera import Camera, Fingerprint
 from ..clock import wall_clock
-from ..errors import AuthError, CommandError, NotSupported, ProtocolError
+from ..errors import AuthError, CommandError, NotSupported, ProtocolError, Timeout
 from ..fields import SettingField
 from ..models import (
     Action,
@@ -56,6 +60,12 @@ KEEPALIVE_AFTER = 40.0
 _SESSION_REASONS = ("uid error", "error, parse uid")
 _RELAY_RE = re.compile(r"status\s*=\s*(\d)")
 _TZ_RE = re.compile(r"GMT\s*([+-])(\d{1,2}):?(\d{2})?")
+# A number a camera may report: bounded, so nothing it sends can become inf.
+_NUMBER_RE = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]+)?")
+_UPTIME_RE = re.compile(r"[0-9]{1,9}(?:-[0-9]{1,9}){0,3}")
+_SIZE_RE = re.compile(r"[0-9]{1,18}")
+# What a bad camera value raises while decoded: it costs only that value.
+_BAD_VALUE = (ValueError, ArithmeticError, IndexError, ProtocolError)
 
 
 def _bool(raw: str) -> bool:
@@ -63,7 +73,15 @@ def _bool(raw: str) -> bool:
 
 
 def _int(raw: str) -> int:
-    return int(float(raw.strip().split()[0]))
+    """The leading number of ``raw`` (``"125620 kB "`` -> 125620); ValueError if none.
+
+    Bounded to 15 digits: ``inf``, ``nan``, ``1e999`` or a 400-digit value is refused
+    here rather than overflowing later.
+    """
+    words = raw.split(maxsplit=1)
+    if not words or not _NUMBER_RE.fullmatch(words[0]):
+        raise ValueError(f"not a number: {raw[:20]!r}")
+    return int(float(words[0]))
 
 
 def _kib(raw: str) -> int:
@@ -73,6 +91,8 @@ def _kib(raw: str) -> int:
 
 def _uptime(raw: str) -> timedelta:
     """``run_time="0-2-56-40"``: days-hours-minutes-seconds (the seed's example)."""
+    if not _UPTIME_RE.fullmatch(raw.strip()):
+        raise ValueError(f"not an uptime: {raw[:20]!r}")
     parts = [int(p) for p in raw.strip().split("-")]
     while len(parts) < 4:
         parts.insert(0, 0)
@@ -246,8 +266,29 @@ def _fault(root: Element) -> str:
     """The reason of a ``<fault>`` (or the text of a fault-less error body)."""
     reason = root.find("reason")
     if reason is not None:
-        return text(reason)
-    return text(root) or root.tag
+        return text(reason)[:200]
+    return text(root)[:200] or str(root.tag)[:40]
+
+
+class _Probe(Enum):
+    """How a discovery probe ended when it brought no document to read."""
+
+    ABSENT = "not on this firmware"  # HTTP 404: the chain ends here
+    FAULT = "refused"  # the CGI's own <fault>: it exists, but said no
+    UNCLEAR = "no clear answer"  # timeout, 5xx, garbage, HTTP 401/403: ask on
+
+
+def _failed(answer: Element | _Probe) -> bool:
+    """A probe that neither answered nor said "not here" (404)."""
+    return answer is _Probe.FAULT or answer is _Probe.UNCLEAR
+
+
+def _device_time(text_: str, offset: timedelta) -> datetime:
+    """A device wall-clock time (``offset`` ahead of UTC) as an aware UTC time."""
+    try:
+        return (wall_clock(text_) - offset).replace(tzinfo=UTC)
+    except (ValueError, ArithmeticError) as err:  # year 10**20, or year 1 minus 8 h
+        raise ProtocolError(f"impossible device time {text_[:40]!r}") from err
 
 
 class UidXmlCamera(Camera):
@@ -269,6 +310,7 @@ class UidXmlCamera(Camera):
         self._gen000 = False
         self._utc_offset = timedelta(0)
         self._listed: dict[str, None] = {}  # recording paths listed (an ordered set)
+        self._probe_timeout: Timeout | None = None
 
     # -- detection ------------------------------------------------------------
 
@@ -376,38 +418,107 @@ class UidXmlCamera(Camera):
 
     # -- discovery --------------------------------------------------------------
 
-    async def discover(self) -> None:
-        info = attrs(await self._call("/cgi-bin/getinfo"))
-        caps = attrs(await self._call("/cgi-bin/getcapabilities"))
-        model = info.get("oem")
+    async def _probe(
+        self, path: str, params: Sequence[tuple[str, str]] = ()
+    ) -> Element | _Probe:
+        """One discovery request: its document, or how it failed (see :class:`_Probe`).
+
+        A refused login (the session's, latched) and connection failures other than
+        a timeout raise: the camera went away, and the set-up is retried.
+        """
         try:
-            model = text(await self._call("/cgi-bin/getmodel")) or model
+            return await self._call(path, params)
+        except NotSupported as err:
+            verdict, reason = _Probe.ABSENT, str(err)
+        except CommandError as err:
+            verdict, reason = _Probe.FAULT, str(err)
+        except AuthError as err:
+            if self.auth_refused is not None:
+                raise
+            verdict, reason = _Probe.UNCLEAR, str(err)  # HTTP 401/403: not the uid's
+        except Timeout as err:
+            self._probe_timeout = err
+            verdict, reason = _Probe.UNCLEAR, str(err)
+        except ProtocolError as err:
+            verdict, reason = _Probe.UNCLEAR, str(err)
+        _LOGGER.debug("%s: %s: %s (%s)", self, path, verdict.value, reason)
+        return verdict
+
+    async def discover(self) -> None:
+        info = await self._probe("/cgi-bin/getinfo")
+        values = attrs(info) if isinstance(info, Element) else {}
+        if "oem" in values or "mac_address" in values:
+            self._gen000 = True  # 000 §3.3 added them; 002's getinfo has neither
+        model = values.get("oem")
+        found = await self._probe("/cgi-bin/getmodel")
+        if isinstance(found, Element):
+            model = text(found)[:64] or model
             self._gen000 = True
-        except (NotSupported, CommandError, ProtocolError):
-            pass
-        mac = normalize_mac(info.get("mac_address"))
-        if mac is None:
-            # 002 firmware: getinfo has no MAC, the network settings do.
-            mac = normalize_mac(attrs(await self._call("/cgi-bin/network")).get("macaddr"))
         self.info = DeviceInfo(
             dialect=DIALECT,
-            mac=mac,
-            serial=info.get("sn") or None,
+            mac=await self._mac(values, unclear=_failed(info)),
+            serial=values.get("sn") or None,
             model=model or None,
             manufacturer=None,
-            firmware=info.get("filesystem") or None,
-            extra={"kernel": info.get("kernel", "")},
+            firmware=values.get("filesystem") or None,
+            extra={"kernel": values.get("kernel", "")},
         )
         await self._discover_settings()
-        await self._discover_extras(caps)
+        if not self._groups and self._probe_timeout is not None:
+            # Nothing answered in time: the camera is busy or gone, not featureless.
+            raise self._probe_timeout
+        await self._discover_extras()
         self.state = await self.read_state()
+
+    async def _mac(self, info: Mapping[str, str], *, unclear: bool) -> str | None:
+        """The MAC: getinfo's (000), else the network settings' (002), else the
+        getinfo 000 answers without a session.
+
+        Raises when every probe failed and one of them ambiguously: the identity
+        must not change because a probe failed (the set-up is retried instead).
+        """
+        mac = normalize_mac(info.get("mac_address"))
+        if mac is not None:
+            return mac
+        network = await self._probe("/cgi-bin/network")
+        if isinstance(network, Element):
+            mac = normalize_mac(attrs(network).get("macaddr"))
+        unclear = unclear or _failed(network)
+        if mac is None:
+            mac, unanswered = await self._mac_without_session()
+            if mac is None and (unclear or unanswered):
+                raise self._probe_timeout or ProtocolError(
+                    "the camera's MAC address could not be read")
+        return mac
+
+    async def _mac_without_session(self) -> tuple[str | None, bool]:
+        """000 §3.3: getinfo without uid shows oem and MAC. (MAC, whether unclear)."""
+        try:
+            resp = await self.transport.get("/cgi-bin/getinfo")
+            root = self._document(resp.status, resp.body)
+        except NotSupported:
+            return None, False
+        except CommandError:
+            return None, False  # 002: "error, parse uid"
+        except Timeout as err:
+            self._probe_timeout = err
+            return None, True
+        except (ProtocolError, AuthError) as err:
+            _LOGGER.debug("%s: getinfo without a session: %s", self, err)
+            return None, True
+        if root.tag == "info":
+            self._gen000 = True
+        return normalize_mac(attrs(root).get("mac_address")), False
 
     async def _discover_settings(self) -> None:
         for group in GROUPS:
+            answer = await self._probe(group.path)
+            if not isinstance(answer, Element):
+                continue  # one read form each: nothing else to ask
             try:
-                values = group.parse(await self._call(group.path))
-            except (NotSupported, CommandError, ProtocolError) as err:
-                _LOGGER.debug("%s: %s not available (%s)", self, group.path, err)
+                values = group.parse(answer)
+            except ProtocolError as err:
+                _LOGGER.debug("%s: %s unreadable (%s)", self, group.path, err)
                 continue
             present = [f for f in group.fields if f.attr in values]
             if not present:
@@ -419,14 +530,13 @@ class UidXmlCamera(Camera):
                 self._fields[fld.key] = (group, fld)
                 self.capabilities.add(fld.setting())
 
-    async def _discover_extras(self, caps: dict[str, str]) -> None:
+    async def _discover_extras(self) -> None:
         c = self.capabilities
         c.actions.add(Action.REBOOT)
-        try:
-            self._utc_offset = _tz_offset(attrs(await self._call("/cgi-bin/time")))
+        clock = await self._probe("/cgi-bin/time")
+        if isinstance(clock, Element):  # syncing needs the zone it reports
+            self._utc_offset = _tz_offset(attrs(clock))
             c.actions.add(Action.SYNC_TIME)
-        except (NotSupported, CommandError, ProtocolError):
-            pass
         if self._gen000:
             # setManualInputAlarm has no harmless read form; 000-era firmware has it.
             c.actions.add(Action.TRIGGER_ALARM)
@@ -439,7 +549,7 @@ class UidXmlCamera(Camera):
             self._assumed[K.WHITE_LIGHT_BRIGHTNESS] = 100
         if await self._exists("/cgi-bin/set_ircut"):
             c.add(_DAY_NIGHT)
-        if caps.get("ptz") == "1":
+        if await self._has_ptz():
             c.ptz = PtzCapabilities(
                 moves=frozenset(_MOVES) | frozenset(_LENS) | {PtzMove.STOP},
                 speed_min=1,
@@ -449,14 +559,22 @@ class UidXmlCamera(Camera):
             )
             c.actions.add(Action.PTZ_STOP)
 
-    async def _exists(self, path: str) -> bool:
-        try:
-            await self._call(path)
-        except NotSupported:
+    async def _has_ptz(self) -> bool:
+        """getcapabilities' ``ptz`` flag (000/002 §3.4); when it cannot say, whether the
+        head takes ``stop`` (§3.15: the one PTZ command that moves nothing)."""
+        caps = await self._probe("/cgi-bin/getcapabilities")
+        if caps is _Probe.ABSENT:
             return False
-        except (CommandError, ProtocolError):
-            return True
-        return True
+        flag = attrs(caps).get("ptz") if isinstance(caps, Element) else None
+        if flag in ("0", "1"):
+            return flag == "1"
+        stop = await self._probe("/cgi-bin/ptz_ctrl", (("stop", "1"),))
+        return isinstance(stop, Element) and stop.tag == "ptz_ctrl" and text(stop) == "true"
+
+    async def _exists(self, path: str) -> bool:
+        """Whether ``path`` is there: anything but a 404 says so (these CGIs have no
+        harmless read, and complain without their parameters)."""
+        return await self._probe(path) is not _Probe.ABSENT
 
     # -- settings -----------------------------------------------------------------
 
@@ -484,11 +602,12 @@ class UidXmlCamera(Camera):
                 continue
             try:
                 value = fld.decode(values[fld.attr])
-            except (ValueError, IndexError):
-                _LOGGER.debug("%s: bad value %r for %s", self, values[fld.attr], fld.key)
+                if fld.key is K.BOOT_TIME:
+                    value = self._boot_time(value)
+            except _BAD_VALUE:
+                # Only this value is lost (inf, 1e999, an uptime past the calendar).
+                _LOGGER.debug("%s: bad value %r for %s", self, values[fld.attr][:40], fld.key)
                 continue
-            if fld.key is K.BOOT_TIME:
-                value = self._boot_time(value)
             state[fld.key] = value
 
     async def read_clock(self) -> datetime | None:
@@ -497,8 +616,7 @@ class UidXmlCamera(Camera):
         values = attrs(await self._call("/cgi-bin/time"))
         # The zone may have changed since discovery: both come from the same answer.
         self._utc_offset = _tz_offset(values)
-        local = wall_clock(values.get("current_time", ""))
-        return (local - self._utc_offset).replace(tzinfo=UTC)
+        return _device_time(values.get("current_time", ""), self._utc_offset)
 
     def _boot_time(self, uptime: timedelta) -> datetime:
         boot = (datetime.now(UTC) - uptime).replace(microsecond=0)
@@ -617,17 +735,18 @@ class UidXmlCamera(Camera):
             values = attrs(item)
             path = values.get("filepath", "")  # attrs() strips the seed's trailing space
             try:
-                local = wall_clock(values.get("start_time", ""))
+                start = _device_time(values.get("start_time", ""), self._utc_offset)
             except ProtocolError:
                 continue
             if not _RECORDING_PATH.fullmatch(path) or ".." in path:
                 continue  # never handed back to /playback/
             self._listed[path] = None
+            size = values.get("filesize", "")
             found.append(Recording(
-                start=(local - self._utc_offset).replace(tzinfo=UTC),
+                start=start,
                 path=path,
                 kind=_RECORD_MODES.get(values.get("record_mode", ""), RecordingKind.OTHER),
-                size=int(values["filesize"]) if values.get("filesize", "").isdigit() else None,
+                size=int(size) if _SIZE_RE.fullmatch(size) else None,
             ))
         while len(self._listed) > _LISTED_MAX:  # oldest listings go first
             del self._listed[next(iter(self._listed))]

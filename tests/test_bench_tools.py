@@ -1,0 +1,111 @@
+"""scripts/bench and scripts/demo: what broke on a fresh clone and at a thousand cameras."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import json
+from pathlib import Path
+import resource
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from scripts import bench
+from scripts.demo import HassApi, recovery_mode
+
+RECOVERY_LOG = """\
+2026-01-01 10:00:00.000 WARNING (MainThread) [homeassistant.bootstrap] Skipping pip installation
+2026-01-01 10:00:01.000 ERROR (MainThread) [homeassistant.setup] Error during setup of component \
+frontend: No module named 'hass_frontend'
+Traceback (most recent call last):
+ModuleNotFoundError: No module named 'hass_frontend'
+2026-01-01 10:00:01.100 WARNING (MainThread) [homeassistant.bootstrap] Detected that frontend \
+did not load. Activating recovery mode
+"""
+
+
+@pytest.fixture
+async def fake_hass_ws() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    """A websocket API that answers any command with an entity registry of 1000 cameras."""
+    registry = [
+        {"entity_id": f"sensor.camera_{n}_{k}", "config_entry_id": f"entry{n}",
+         "unique_id": f"f0:00:00:00:{n:04x}_{k}", "platform": "cgi_camera",
+         "disabled_by": None, "name": None, "original_name": "x" * 100}
+        for n in range(1000) for k in range(30)
+    ]
+
+    async def websocket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "auth_required"})
+        await ws.receive_json()
+        await ws.send_json({"type": "auth_ok"})
+        command = await ws.receive_json()
+        await ws.send_json({"id": command["id"], "type": "result", "success": True,
+                            "result": registry})
+        await ws.close()
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/api/websocket", websocket)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", registry
+    finally:
+        await runner.cleanup()
+
+
+async def test_ws_command_reads_a_registry_bigger_than_4_mib(
+    fake_hass_ws: tuple[str, list[dict[str, Any]]],
+) -> None:
+    base, registry = fake_hass_ws
+    assert len(json.dumps(registry)) > 4 * 1024 * 1024  # aiohttp's default limit
+    async with aiohttp.ClientSession() as session:
+        api = HassApi(session, base)
+        api.token = "token"
+        assert await api.ws_command({"type": "config/entity_registry/list"}) == registry
+
+
+def test_recovery_mode_names_the_failed_integration(tmp_path: Path) -> None:
+    log = tmp_path / "hass.log"
+    assert recovery_mode(log) is None  # no log yet: still starting
+    log.write_text(RECOVERY_LOG.replace("Activating recovery mode", "starting"))
+    assert recovery_mode(log) is None
+    log.write_text(RECOVERY_LOG)
+    why = recovery_mode(log)
+    assert why is not None
+    assert "recovery mode" in why
+    assert "No module named 'hass_frontend'" in why
+    assert "requirements/demo.txt" in why
+
+
+def test_bench_stops_at_once_when_hass_is_in_recovery_mode(tmp_path: Path) -> None:
+    hass = bench.Hass(tmp_path / "config", tmp_path / "hass.log")
+    hass.check_starting()  # nothing logged yet
+    hass.log_path.write_text(RECOVERY_LOG)
+    hass.check()  # running hass: fine
+    with pytest.raises(bench.BenchError, match="hass_frontend"):
+        hass.check_starting()
+
+
+def test_file_limit_is_raised_for_many_cameras(monkeypatch: pytest.MonkeyPatch) -> None:
+    limits = {"soft": 1024, "hard": 65536}
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (limits["soft"], limits["hard"]))
+
+    def setrlimit(_: int, value: tuple[int, int]) -> None:
+        limits["soft"], limits["hard"] = value
+
+    monkeypatch.setattr(resource, "setrlimit", setrlimit)
+    assert bench.raise_file_limit(1000) == 65536
+    assert limits["soft"] == 65536
+    # A hard limit too low for the cameras: said up front, not "Too many open files" later.
+    limits.update(soft=1024, hard=4096)
+    with pytest.raises(bench.BenchError, match="hard limit is 4096"):
+        bench.raise_file_limit(1000)
+    limits.update(soft=2048, hard=4096)
+    assert bench.raise_file_limit(12) == 2048  # enough already: left alone
