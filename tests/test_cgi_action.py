@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.cgi_camera.client import PresetOp, PtzMove
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN, EVENT_ALARM
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entities_of, entity_id, setup_entry, state_of, until
+from tests.helpers import entities_of, entity_id, settle, setup_entry, state_of, until
 from tests.sim.cgi_action import CgiActionSim
 
 DEVICE_ID = "CBT000114010100010238"
@@ -45,7 +45,7 @@ async def _load(hass: HomeAssistant, sim: CgiActionSim, **options: Any) -> MockC
         if ent.disabled_by is not None:
             registry.async_update_entity(ent.entity_id, disabled_by=None)
     await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await settle(hass)
     return entry
 
 

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import entity_id, setup_entry, state_of
+from tests.helpers import entity_id, settle, setup_entry, state_of
 from tests.sim.cgi_message import CgiMessageSim
 from tests.sim.uid_xml import UidXmlSim
 
@@ -52,7 +52,7 @@ async def _load(hass: HomeAssistant, sim: CgiMessageSim) -> None:
         if ent.disabled_by is not None:
             registry.async_update_entity(ent.entity_id, disabled_by=None)
     await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await settle(hass)
 
 
 @pytest.fixture

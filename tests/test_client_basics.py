@@ -213,3 +213,19 @@ def test_hostile_device_times_are_protocol_errors(text: str) -> None:
 def test_device_times_in_both_firmware_formats() -> None:
     assert wall_clock("2017-11-30 08:00:00") == datetime(2017, 11, 30, 8, 0, 0)
     assert wall_clock("2020-1-16-12-12-43") == datetime(2020, 1, 16, 12, 12, 43)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x00\x01 not xml", b"<?xml version='1.0'?>", b"<!-- a comment only -->", b"<>",
+     b"<\xff>", b"<a><\xfe\xff/></a>",
+     b'<?xml version="1.0" encoding="bogus-enc"?><a/>'],
+)
+def test_unparseable_xml_is_a_protocol_error(body: bytes) -> None:
+    """Junk is refused, or (where libxml2 repairs it) read into names that decode:
+    nothing outside the client's errors, now or when a dialect reads the tree."""
+    try:
+        root = parse_xml(body)
+    except ProtocolError:
+        return
+    assert all(isinstance(element.tag, str) for element in root.iter())

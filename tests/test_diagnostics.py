@@ -25,6 +25,24 @@ async def test_diagnostics_are_redacted(hass: HomeAssistant, uid_sim: UidXmlSim)
     assert "brightness" in diag["capabilities"]["settings"]
     assert diag["capabilities"]["ptz"]["speed"] == [1, 10]
     assert diag["last_update_success"] is True
+    assert diag["login_verified"] is True
+    assert diag["alarm_events_dropped"] is None  # uid_xml reports no alarms
+
+
+async def test_override_urls_in_diagnostics_carry_no_login(
+    hass: HomeAssistant, uid_sim: UidXmlSim
+) -> None:
+    """A user may paste a URL with the login into the options: it is masked."""
+    entry = await setup_entry(
+        hass, uid_sim,
+        options={"rtsp_url": f"rtsp://admin:{PASSWORD}@127.0.0.1:1/live",
+                 "snapshot_url": f"http://127.0.0.1:1/snap.jpg?user=admin&pwd={PASSWORD}"},
+    )
+    diag = await async_get_config_entry_diagnostics(hass, entry)
+    dumped = json.dumps(diag, default=str)
+    assert PASSWORD not in dumped
+    assert diag["entry"]["options"]["rtsp_url"] == "rtsp://***:***@127.0.0.1:1/live"
+    assert diag["entry"]["options"]["snapshot_url"].endswith("pwd=***")
 
 
 async def test_debug_logs_carry_no_secret(

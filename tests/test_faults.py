@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 import logging
+import math
 import time
 
 from aiohttp import web
@@ -170,10 +171,11 @@ async def test_hanging_camera_times_out(
     data = entry.runtime_data
     data.camera.transport.timeout = FAST
     sim.hang("*")
-    started = time.monotonic()
-    async with asyncio.timeout(5):  # never stuck
+    sim.clear_requests()
+    async with asyncio.timeout(60):  # never stuck (generous: the machine may be busy)
         await data.coordinator.async_refresh()
-    assert time.monotonic() - started < 3 * FAST + 1
+    # The first request that times out ends the refresh: no queue of FAST timeouts.
+    assert len(sim.requests) <= 3, sim.paths()
     assert not data.coordinator.last_update_success
     assert _state(hass, dialect, "number", "brightness") == STATE_UNAVAILABLE
     _no_traceback(caplog)
@@ -272,15 +274,18 @@ async def test_huge_body_is_capped_by_the_client(
 ) -> None:
     transport = Transport(async_get_clientsession(hass), sim.host, sim.port, timeout=FAST)
     sim.huge(_path(dialect), HUGE)
-    started = time.monotonic()
     with pytest.raises(ProtocolError) as err:
         await transport.get(_path(dialect), {"action": "x"})
-    assert time.monotonic() - started < 1.0
+    # Refused on the declared length: the socket is closed long before 50 MiB.
+    await until(lambda: sim.huge_active == 0)
+    assert sim.huge_bytes_sent < HUGE // 4, sim.huge_bytes_sent
     assert "exceeds" in str(err.value) or "over" in str(err.value)
 
 
 class _Chunked(SimServer):
     """Streams filler without a Content-Length: the cap must count bytes read."""
+
+    streamed = 0  # bytes written before the client hung up
 
     def setup_routes(self, app: web.Application) -> None:
         async def endless(request: web.Request) -> web.StreamResponse:
@@ -291,6 +296,7 @@ class _Chunked(SimServer):
             try:
                 for _ in range(HUGE // len(chunk)):
                     await response.write(chunk)
+                    self.streamed += len(chunk)
             except ConnectionError:
                 pass
             return response
@@ -302,10 +308,11 @@ async def test_huge_chunked_body_is_capped(hass: HomeAssistant) -> None:
     async with _Chunked() as server:
         transport = Transport(async_get_clientsession(hass), server.host, server.port,
                               timeout=2)
-        started = time.monotonic()
         with pytest.raises(ProtocolError):
             await transport.get("/big")
-        assert time.monotonic() - started < 1.5
+        # Cut at the cap: the socket is closed long before 50 MiB were sent.
+        await until(lambda: server.in_flight == 0)
+        assert server.streamed < HUGE // 4, server.streamed
 
 
 async def test_huge_body_during_refresh_hides_only_its_group(
@@ -319,10 +326,10 @@ async def test_huge_body_during_refresh_hides_only_its_group(
     else:
         sim.huge(dialect.image_key, HUGE)
     sim.clear_requests()
-    started = time.monotonic()
     await coordinator.async_refresh()
     assert _hit(sim, dialect), sim.paths()
-    assert time.monotonic() - started < 2
+    await until(lambda: sim.huge_active == 0)
+    assert sim.huge_bytes_sent < HUGE // 4, sim.huge_bytes_sent
     assert coordinator.last_update_success
     assert _state(hass, dialect, "number", "brightness") == STATE_UNAVAILABLE
     assert _state(hass, dialect, "switch", "motion_detection") == motion
@@ -370,7 +377,8 @@ def test_safe_xml_refuses_entities(bomb: str) -> None:
         assert "lollol" not in text
         assert "root:" not in text
         assert len(text) < 10_000
-    assert time.monotonic() - started < 1
+    # An expanded bomb takes minutes and gigabytes; generous for a busy machine.
+    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize("bomb", list(BOMBS))
@@ -387,10 +395,8 @@ async def test_xml_bomb_on_endpoint_is_refused(
     motion = _state(hass, dialect, "switch", "motion_detection")
     sim.garbage(dialect.image_key, BOMBS[bomb], "text/xml")
     sim.clear_requests()
-    started = time.monotonic()
     await coordinator.async_refresh()
     assert _hit(sim, dialect), sim.paths()
-    assert time.monotonic() - started < 2
     assert coordinator.last_update_success
     brightness = _state(hass, dialect, "number", "brightness")
     assert brightness == STATE_UNAVAILABLE, brightness
@@ -466,7 +472,7 @@ async def test_reboot_rereads_state_and_resubscribes(
     connects = getattr(sim, "attach_connects", 0)
     if dialect.push:
         await until(lambda: data.alarms is not None and data.alarms.stream_connected)
-    sim.reboot_downtime = 0.5
+    sim.reboot_downtime = math.inf  # away until the test brings it back
     await hass.services.async_call(
         "button", "press", {"entity_id": entity_id(hass, "button", "reboot", dialect.unique_id)},
         blocking=True,
@@ -477,7 +483,8 @@ async def test_reboot_rereads_state_and_resubscribes(
     dialect.poke_brightness(sim)
     await _tick(hass)
     assert _state(hass, dialect, "number", "brightness") == STATE_UNAVAILABLE
-    await until(lambda: sim.online)
+    sim.end_reboot()
+    await until(lambda: sim.reboots_done == 1)
     await _tick(hass, 122)
     after = _state(hass, dialect, "number", "brightness")
     assert after not in (before, STATE_UNAVAILABLE), after
@@ -488,8 +495,7 @@ async def test_reboot_rereads_state_and_resubscribes(
         alarms = data.alarms
         assert alarms is not None
         # The push stream is subscribed again and delivers the next alarm.
-        await until(lambda: alarms.stream_connected and sim.attach_connects > connects,  # type: ignore[attr-defined]
-                    timeout=10)
+        await until(lambda: alarms.stream_connected and sim.attach_connects > connects)  # type: ignore[attr-defined]
         motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
         sim.raise_alarm(1, 2, 1)  # type: ignore[attr-defined]
         await until(lambda: state_of(hass, motion).state == "on")
@@ -538,13 +544,16 @@ async def test_keepalive_only_stream_stays_up_without_polling(
     """A stream that carries nothing but keep-alives is healthy: no reconnect, no poll."""
     sim.keepalive_interval = 0.05  # type: ignore[attr-defined]
     entry = await setup_entry(hass, sim, dialect.name, dialect.unique_id,
-                              options={CONF_RTSP_PORT: 1, "alarm_idle_timeout": 1})
+                              options={CONF_RTSP_PORT: 1, "alarm_idle_timeout": 2})
     alarms = entry.runtime_data.alarms
     assert alarms is not None
     await until(lambda: alarms.stream_connected)
     connects = sim.attach_connects  # type: ignore[attr-defined]
     polls = sim.count("/cgi-bin/alarm.cgi")
-    await asyncio.sleep(2.5)  # well past the 1 s silence limit
+    # Observed for 100 keep-alives (5 s of the camera's time), well past the 2 s
+    # silence limit: counted, so a busy machine only makes the window longer.
+    sent = sim.keepalives_sent  # type: ignore[attr-defined]
+    await until(lambda: sim.keepalives_sent >= sent + 100, timeout=120)  # type: ignore[attr-defined]
     assert alarms.stream_connected
     assert sim.attach_connects == connects  # type: ignore[attr-defined]
     assert sim.count("/cgi-bin/alarm.cgi") == polls
@@ -577,8 +586,8 @@ async def test_endless_part_is_cut_and_the_stream_comes_back(
     sim.garbage_part(ENDLESS_PARTS[kind].replace(b"%s", BOUNDARY.encode(), 1),  # type: ignore[attr-defined]
                      raw=True)
     # The client gives up on the part (bounded memory) and subscribes again.
-    await until(lambda: sim.attach_connects > connects, timeout=10)  # type: ignore[attr-defined]
-    await until(lambda: alarms.stream_connected, timeout=10)
+    await until(lambda: sim.attach_connects > connects)  # type: ignore[attr-defined]
+    await until(lambda: alarms.stream_connected)
     motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
     sim.raise_alarm(1, 2, 1)  # type: ignore[attr-defined]
     await until(lambda: state_of(hass, motion).state == "on")

@@ -38,6 +38,9 @@ from custom_components.cgi_camera.client.onvif.xmlutil import (
     parse_duration,
 )
 from custom_components.cgi_camera.client.transport import Response, Transport
+from tests.conftest import PASSWORD, USERNAME
+from tests.onvif_helpers import connected_client
+from tests.sim.onvif import OnvifSim
 
 ENV12 = "http://www.w3.org/2003/05/soap-envelope"
 ENV11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -117,6 +120,44 @@ def test_system_time_from_local_time_and_posix_zone() -> None:
         "</SystemDateAndTime></GetSystemDateAndTimeResponse></s:Body></s:Envelope>".encode()
     ), "GetSystemDateAndTime")
     assert parse_system_time(body) == datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+
+def _system_time(year: int, month: int, day: int, tz: str, block: str = "LocalDateTime") -> bytes:
+    return (
+        f'<s:Envelope xmlns:s="{ENV12}"><s:Body><GetSystemDateAndTimeResponse>'
+        f"<SystemDateAndTime><TimeZone><TZ>{tz}</TZ></TimeZone><{block}><Time><Hour>0</Hour>"
+        f"<Minute>0</Minute><Second>0</Second></Time><Date><Year>{year}</Year>"
+        f"<Month>{month}</Month><Day>{day}</Day></Date></{block}>"
+        "</SystemDateAndTime></GetSystemDateAndTimeResponse></s:Body></s:Envelope>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "day", "tz", "block"),
+    [
+        (1, 1, 1, "CST-8", "LocalDateTime"),  # shifting out of the calendar
+        (2024, 2, 30, "UTC0", "UTCDateTime"),  # a day that does not exist
+        (2024, 2, 30, "UTC0", "LocalDateTime"),
+    ],
+)
+def test_impossible_camera_clocks_read_as_unknown(
+    year: int, month: int, day: int, tz: str, block: str
+) -> None:
+    """A camera's clock that no calendar holds is 'unknown', never an exception."""
+    body = read_body(response(_system_time(year, month, day, tz, block)),
+                     "GetSystemDateAndTime")
+    assert parse_system_time(body) is None
+
+
+async def test_services_without_an_address_are_skipped() -> None:
+    """GetServices entries lacking an XAddr or a namespace are left out, not guessed."""
+    async with OnvifSim(username=USERNAME, password=PASSWORD) as sim:
+        sim.onvif.services_extra = [("", "http://127.0.0.1:1/x"), ("urn:x", "")]
+        async with aiohttp.ClientSession() as session:
+            client = await connected_client(session, sim)
+            services = await client.device.get_services()
+    assert all(service.namespace and service.url for service in services)
+    assert not any(service.namespace == "urn:x" for service in services)
 
 
 def test_undeclared_prefixes_bom_and_whitespace() -> None:

@@ -171,9 +171,10 @@ async def test_buttons(hass: HomeAssistant, loaded: UidXmlSim) -> None:
     assert loaded.ptz_log[-1] == {"stop": "1"}
     await _call(hass, "button", "press", entity_id(hass, "button", "reboot"))
     assert loaded.reboots == 1
-    # The camera answers first and restarts a moment later, dropping every session;
-    # a read in between would log in on the old boot and need a second login.
-    await until(lambda: not loaded.sessions)
+    # The camera answers first and then restarts, dropping every session; a read
+    # before that would log in on the old boot and need a second login.
+    await until(lambda: loaded.reboots_done == 1)
+    assert not loaded.sessions
     # The next read logs in again, once, and works.
     logins = loaded.count("/cgi-bin/getuid")
     entry = hass.config_entries.async_entries("cgi_camera")[0]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+import contextlib
 from datetime import datetime, time
 from http import HTTPStatus
 
+from aiohttp import ClientPayloadError
 from homeassistant.components import media_source
 from homeassistant.components.media_player.browse_media import BrowseMedia
 from homeassistant.core import HomeAssistant
@@ -131,3 +133,29 @@ async def test_browser_errors_are_unresolvable(
     await uid_sim.go_offline()
     with pytest.raises(media_source.Unresolvable):
         await media_source.async_browse_media(hass, f"{camera}/2026-01-01")
+
+
+async def test_camera_refusing_or_cutting_a_recording(
+    hass: HomeAssistant, loaded: MockConfigEntry, uid_sim: UidXmlSim,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A listed file the camera then refuses or cuts short: a clear status, nothing hangs."""
+    await loaded.runtime_data.camera.list_recordings(loaded.runtime_data.camera.today())
+    path = uid_sim.recordings[0]["filepath"].strip()
+    url = f"/api/cgi_camera/recording/{loaded.entry_id}/{encode_path(path)}"
+    client = await hass_client()
+
+    uid_sim.fail(f"/playback{path}", 404)
+    resp = await client.get(url)
+    assert resp.status == HTTPStatus.NOT_FOUND
+    uid_sim.fail(f"/playback{path}", 500)
+    resp = await client.get(url)
+    assert resp.status == HTTPStatus.BAD_GATEWAY
+
+    # Declared longer than it is: the camera closes mid-file; the viewer gets what came.
+    uid_sim.cut(f"/playback{path}", uid_sim.recording_bytes, "video/mp4")
+    resp = await client.get(url)
+    assert resp.status == HTTPStatus.OK
+    with contextlib.suppress(ClientPayloadError):
+        body = await resp.read()
+        assert len(body) < len(uid_sim.recording_bytes)

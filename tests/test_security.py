@@ -25,7 +25,7 @@ from custom_components.cgi_camera.const import DOMAIN
 from custom_components.cgi_camera.diagnostics import async_get_config_entry_diagnostics
 from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import Dialect
-from tests.helpers import entities_of, entity_id
+from tests.helpers import entities_of, entity_id, settle
 from tests.sim.base import SimServer
 from tests.test_faults import _setup, dialect, sim  # noqa: F401 - fixtures
 
@@ -81,7 +81,7 @@ async def test_secrets_never_leak(
         if ent.disabled_by is not None:
             registry.async_update_entity(ent.entity_id, disabled_by=None)
     await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await settle(hass)
     data = entry.runtime_data
     await data.coordinator.async_refresh()
     camera = entity_id(hass, "camera", "camera", dialect.unique_id)

@@ -87,7 +87,7 @@ async def test_a_hostile_title_is_clean_in_logs_and_repair_issues(
     ipc_sim.drop_streams()
     registry = ir.async_get(hass)
     issue_id = f"alarm_stream_{entry.entry_id}"
-    await until(lambda: registry.async_get_issue(DOMAIN, issue_id) is not None, timeout=10)
+    await until(lambda: registry.async_get_issue(DOMAIN, issue_id) is not None)
     issue = registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None and issue.translation_placeholders is not None
     assert issue.translation_placeholders["name"] == "Cam Click here (http: evil.example) b now /b"

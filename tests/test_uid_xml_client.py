@@ -28,6 +28,7 @@ from custom_components.cgi_camera.client.camera import Camera
 from custom_components.cgi_camera.client.dialects.uid_xml import UidXmlCamera
 from custom_components.cgi_camera.client.transport import Transport
 from tests.conftest import PASSWORD, USERNAME
+from tests.helpers import until
 from tests.sim.uid_xml import UidXmlSim
 
 CREDS = Credentials(USERNAME, PASSWORD)
@@ -252,7 +253,7 @@ async def test_concurrent_snapshots_share_one_request(
     # One viewer giving up does not cancel the capture the others wait for.
     first = asyncio.ensure_future(camera.snapshot())
     second = asyncio.ensure_future(camera.snapshot())
-    await asyncio.sleep(0.05)
+    await until(lambda: uid_sim.in_flight > 0)  # the shared capture is under way
     first.cancel()
     assert (await second).startswith(b"\xff\xd8")
     # A failure reaches every waiter and leaves nothing behind.

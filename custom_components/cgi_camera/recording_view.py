@@ -115,8 +115,11 @@ class RecordingView(HomeAssistantView):
                 async for chunk in upstream.content.iter_chunked(_CHUNK):
                     await response.write(chunk)
             except (TimeoutError, ConnectionError, ClientError) as err:
-                # The viewer went away, or the camera stalled: end what was sent.
+                # The viewer went away, or the camera stalled or hung up: end what was
+                # sent. Closing tells a viewer still waiting for the declared length.
                 _LOGGER.debug("Recording of %s cut short: %s", name, err)
+                if request.transport is not None:
+                    request.transport.close()
                 return response
             await response.write_eof()
             return response

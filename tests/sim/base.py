@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 from datetime import datetime
 import functools
@@ -27,7 +29,9 @@ from multidict import CIMultiDict, MultiDict
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ALL_PATHS = "*"
-FaultKind = Literal["fail", "hang", "delay", "garbage", "huge", "compressed"]
+# Set while a handler runs: a reboot it asks for waits until its answer is sent.
+_IN_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+FaultKind = Literal["fail", "hang", "delay", "garbage", "cut", "huge", "compressed"]
 
 # Chunk size for "huge" bodies: big enough to be fast, small enough that a
 # client enforcing a size limit notices long before the end.
@@ -178,6 +182,12 @@ class SimServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.reboots = 0
+        self.reboots_done = 0
+        # Most bytes one "huge" answer wrote: a client that stops early keeps it small.
+        self.huge_bytes_sent = 0
+        self.huge_active = 0  # "huge" answers still being written
+        self._reboot_over = asyncio.Event()
+        self._reboot_after_answer = False
         self.reboot_downtime = 0.0  # >0: a reboot takes the server offline that long
 
     # What the test picture says; subclasses set their model name.
@@ -320,22 +330,35 @@ class SimServer:
     def simulate_reboot(self) -> None:
         """What the dialect's reboot command does, callable from a test.
 
-        The answer to the command goes out first; then :meth:`_forget_on_reboot`
-        drops what a restart loses, and the server is away for ``reboot_downtime``.
+        Inside a request the answer to the command is written out first (the
+        tracking middleware starts the restart once it has been sent, not after a
+        guessed delay); then :meth:`_forget_on_reboot` drops what a restart loses,
+        and the server is away for ``reboot_downtime``. ``reboots_done`` counts the
+        restarts that completed, for tests to wait on.
         """
         self.reboots += 1
-        self.spawn(self._reboot_cycle())
+        if _IN_REQUEST.get():
+            self._reboot_after_answer = True
+        else:
+            self.spawn(self._reboot_cycle())
 
     def _forget_on_reboot(self) -> None:
         """Drop sessions, streams and other volatile state (subclasses extend)."""
 
     async def _reboot_cycle(self) -> None:
-        await asyncio.sleep(0.05)  # let the command's answer go out first
         self._forget_on_reboot()
         if self.reboot_downtime > 0 and self.online:
+            self._reboot_over.clear()
             await self.go_offline()
-            await asyncio.sleep(self.reboot_downtime)
+            # Away for reboot_downtime, or until a test ends it (end_reboot()).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._reboot_over.wait(), self.reboot_downtime)
             await self.go_online()
+        self.reboots_done += 1
+
+    def end_reboot(self) -> None:
+        """Bring a rebooting device back now (for ``reboot_downtime = math.inf``)."""
+        self._reboot_over.set()
 
     # ---------------------------------------------------------- request log
 
@@ -427,6 +450,12 @@ class SimServer:
             content_type=content_type, encoding=encoding, remaining=times,
         )
 
+    def cut(self, path: str, body: bytes, content_type: str = "application/octet-stream",
+            *, times: int | None = None) -> None:
+        """Declare ``body`` in full, send half of it, then drop the connection."""
+        self._faults[path] = Fault("cut", body=body, content_type=content_type,
+                                   remaining=times)
+
     def clear_fault(self, path: str) -> None:
         """Disarm the fault on ``path``; requests it hung proceed normally."""
         self._faults.pop(path, None)
@@ -473,9 +502,18 @@ class SimServer:
         )
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        token = _IN_REQUEST.set(True)
         try:
-            return await handler(request)
+            response = await handler(request)
+            if self._reboot_after_answer:
+                # The command's answer goes out in full, then the device restarts.
+                self._reboot_after_answer = False
+                await response.prepare(request)
+                await response.write_eof()
+                self.spawn(self._reboot_cycle())
+            return response
         finally:
+            _IN_REQUEST.reset(token)
             self.in_flight -= 1
 
     @web.middleware
@@ -496,6 +534,14 @@ class SimServer:
             )
         if fault.kind == "huge":
             return await self._stream_huge(request, fault)
+        if fault.kind == "cut":
+            response = web.StreamResponse(headers={"Content-Length": str(len(fault.body))})
+            response.content_type = fault.content_type
+            await response.prepare(request)
+            await response.write(fault.body[: len(fault.body) // 2])
+            if request.transport is not None:
+                request.transport.close()
+            return response
         if fault.kind == "compressed":
             return await self._stream_compressed(request, fault)
         # hang / delay: wait on an event that stop()/clear_faults() can set.
@@ -546,13 +592,17 @@ class SimServer:
         await response.prepare(request)
         chunk = b"x" * _HUGE_CHUNK
         sent = 0
+        self.huge_active += 1
         try:
             while sent < fault.size and not self._closing:
                 piece = chunk[: min(_HUGE_CHUNK, fault.size - sent)]
                 await response.write(piece)
                 sent += len(piece)
+                self.huge_bytes_sent = max(self.huge_bytes_sent, sent)
         except (ConnectionResetError, ConnectionError):
             return response  # client gave up early, which is the expected outcome
+        finally:
+            self.huge_active -= 1
         if self._closing:
             if request.transport is not None:
                 request.transport.abort()

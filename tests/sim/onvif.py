@@ -256,6 +256,7 @@ class OnvifService:
         self.gone_as_404 = False  # unknown subscription: HTTP 404 instead of a fault
         self.pull_extends = False  # each PullMessages pushes the termination time
         self.get_services = True  # False: GetServices is ActionNotSupported
+        self.services_extra: list[tuple[str, str]] = []  # (namespace, XAddr) also listed
         self.unsupported: set[str] = set()  # operations this firmware lacks
         self.clock_needs_login = False  # GetSystemDateAndTime wants a token too
         # One address for every subscription, told apart by a SubscriptionId the client
@@ -665,11 +666,15 @@ class OnvifService:
                    (TEV, "event_service", "2", "60")]
         if self.ptz:
             entries.append((TPTZ, "ptz_service", "2", "50"))
-        return E(TDS, "GetServicesResponse", *[
+        listed = [
             E(TDS, "Service", E(TDS, "Namespace", ns), E(TDS, "XAddr", self._xaddr(host, path)),
               E(TDS, "Version", E(TT, "Major", major), E(TT, "Minor", minor)))
             for ns, path, major, minor in entries
-        ])
+        ]
+        # Firmware quirk: entries without a namespace or an address.
+        listed += [E(TDS, "Service", E(TDS, "Namespace", ns), E(TDS, "XAddr", url))
+                   for ns, url in self.services_extra]
+        return E(TDS, "GetServicesResponse", *listed)
 
     def _capabilities(self, host: str) -> etree._Element:
         parts = [

@@ -709,6 +709,7 @@ class ParamCgiSim(SimServer):
         self.lockout_after = lockout_after
         self.lockout_seconds = lockout_seconds
         self.keepalive_interval = keepalive_interval
+        self.keepalives_sent = 0  # periodic keep-alives written, over all streams
         self.rtsp_port = rtsp_port
         self._snapshot_jpeg = snapshot_jpeg
         self.model = {
@@ -1918,6 +1919,7 @@ class ParamCgiSim(SimServer):
                     if interval > 0 and loop.time() - last >= interval:
                         if not self.silenced:
                             await self._write(client, self._keepalive())
+                            self.keepalives_sent += 1
                         last = loop.time()
                     continue
                 if out.kind == "close":

@@ -51,17 +51,25 @@ AuthMode = Literal["basic", "digest"]
 SECRET_PARAMS = frozenset(
     {"password", "pwd", "passwd", "pass", "uid", "token", "newpasswd", "auth", "session"}
 )
+# A secret's value runs to the next parameter (or the end of the line): a password
+# typed raw into an override URL may hold spaces, "#" or a lone "&".
 _SECRET_RE = re.compile(
-    r"(?i)(?P<key>(?:^|[?&;])(?:" + "|".join(sorted(SECRET_PARAMS)) + r")=)[^&#\s]*"
+    r"(?i)(?P<key>(?:^|[?&;])(?:" + "|".join(sorted(SECRET_PARAMS)) + r")=)"
+    r"[^\n]*?(?=&[a-z_][\w.\-]*=|\n|$)"
 )
-_USERINFO_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]*@", re.IGNORECASE)
+# Userinfo runs to the last "@" that a host follows: a raw password may hold "/", "@"
+# or spaces (ours are percent-encoded; one typed into an override URL may not be).
+_USERINFO_RE = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^\n]*@(?=[^/@\s?#]+(?:[/?#\s]|$))", re.IGNORECASE
+)
 
 
 def redact_url(url: str | URL) -> str:
     """Return ``url`` with credentials and session tokens masked."""
     text = str(url)
-    text = _USERINFO_RE.sub(r"\g<scheme>***:***@", text)
-    return _SECRET_RE.sub(r"\g<key>***", text)
+    # Secrets in the query first: their raw values may hold an "@" of their own.
+    text = _SECRET_RE.sub(r"\g<key>***", text)
+    return _USERINFO_RE.sub(r"\g<scheme>***:***@", text)
 
 
 def encode_query(params: Params) -> str:
