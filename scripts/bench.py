@@ -11,10 +11,20 @@ One run:
    (bounded concurrency), time each camera until all its entities have a state,
 4. steady state for ``--duration`` s: requests per camera per minute by category
    (counted in the simulators), hass CPU and RSS, event-loop lag,
-5. alarm latency over the websocket API (simulator raises -> binary_sensor state
-   received here), push (param_cgi attach stream) and poll (cgi_action), on and off,
-6. an alarm burst on every camera at once while the probe measures loop lag,
-7. snapshot latency through ``/api/camera_proxy``: one request, then 10 at once.
+5. ONVIF idle cost: every simulator speaks ONVIF and the entries keep the default
+   ``onvif: auto``, so each camera holds one pull-point subscription; its SOAP
+   requests per camera per minute are counted by operation over ``--onvif-idle`` s,
+6. alarm latency over the websocket API (simulator raises -> binary_sensor state
+   received here), push (param_cgi attach stream) and cgi_action's IO input (its CGI
+   state and the ONVIF DigitalInput event change together, as on a real camera), on
+   and off; then ONVIF motion events on every camera (``set_motion``), missed ones
+   counted,
+7. an alarm burst on every camera at once while the probe measures loop lag,
+8. snapshot latency through ``/api/camera_proxy``: one request, then 10 at once,
+9. subscriptions open on the simulators before and after hass stops (a clean stop
+   unsubscribes).
+
+``--no-onvif`` runs the same bench against simulators without ONVIF (the CGI only).
 
 With ``--runs R`` the whole run repeats (fresh hass each time) and the table shows
 the median with the min-max spread.
@@ -50,10 +60,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The demo already knows how to onboard a fresh hass over REST; reuse it.
-from scripts.demo import DemoError, HassApi, flow_outcome, recovery_mode, tail  # noqa: E402
+from scripts.demo import (  # noqa: E402
+    DemoError,
+    HassApi,
+    flow_outcome,
+    form_values,
+    recovery_mode,
+    tail,
+)
 from tests.sim.base import RequestRecord, SimServer  # noqa: E402
 from tests.sim.cgi_action import CgiActionSim  # noqa: E402
 from tests.sim.cgi_message import CgiMessageSim  # noqa: E402
+from tests.sim.onvif import OnvifCamera, OnvifService  # noqa: E402
 from tests.sim.param_cgi import ParamCgiSim  # noqa: E402
 from tests.sim.uid_xml import UidXmlSim  # noqa: E402
 
@@ -64,6 +82,8 @@ CAM_PASSWORD = "bench-camera-pw"
 DIALECTS: tuple[str, ...] = ("uid_xml", "param_cgi", "cgi_action", "cgi_message")
 PUSH_DIALECT = "param_cgi"
 POLL_DIALECTS: tuple[str, ...] = ("cgi_action",)
+# ONVIF operations reported on their own rows; the rest are summed as "other".
+ONVIF_IDLE_OPS: tuple[str, ...] = ("PullMessages", "Renew")
 # The integration's defaults (const.py); the bench leaves the options untouched.
 DEFAULT_SCAN_INTERVAL = 60.0
 DEFAULT_ALARM_INTERVAL = 1.0
@@ -74,13 +94,22 @@ HASS_UP_TIMEOUT = 240.0
 # Unloading a thousand entries takes a while; past this hass is killed.
 STOP_TIMEOUT = 120.0
 ALARM_TIMEOUT = 10.0
+# An ONVIF state change not seen by then counts as missed (the peer's is ~5 ms).
+ONVIF_TIMEOUT = 10.0
+# Until every camera's ONVIF events are up, counted from the end of the set-up.
+ONVIF_UP_TIMEOUT = 120.0
+ONVIF_UP_TIMEOUT_PER_CAMERA = 1.0
+# Shortest gap between two changes on one camera: its entity updates at most every
+# 100 ms (alarms.PUBLISH_INTERVAL), so a shorter one would measure that throttle.
+ONVIF_MIN_GAP = 0.25
 # Until every camera's entities have a state, counted from the last config flow.
 SETUP_TIMEOUT = 300.0
 SETUP_TIMEOUT_PER_CAMERA = 0.5
 PROBE_PERIOD_MS = 100
 # Open files per camera, in the bench (listener, hass's connections to it) and in
-# hass (its connections: two request slots, the push stream), with room to spare.
-FILES_PER_CAMERA = 8
+# hass (its connections: two CGI request slots, the push stream, two ONVIF ones),
+# with room to spare.
+FILES_PER_CAMERA = 12
 FILES_BASE = 1024
 HASS_LOG_TAIL = 40
 
@@ -291,6 +320,10 @@ class Hass:
             )
         log(f"hass started (pid {self.proc.pid}), log {self.log_path.relative_to(ROOT)}")
 
+    @property
+    def returncode(self) -> int | None:
+        return None if self.proc is None else self.proc.returncode
+
     def check(self) -> None:
         if self.proc is not None and self.proc.returncode is not None:
             raise BenchError(f"hass exited with code {self.proc.returncode}")
@@ -354,13 +387,24 @@ class Cam:
     entities: list[str] = field(default_factory=list)
     alarm_entity: str | None = None
     camera_entity: str | None = None
+    # ONVIF: the motion sensor its events drive and the "ONVIF events" connectivity one.
+    motion_entity: str | None = None
+    onvif_entity: str | None = None
+
+    @property
+    def onvif(self) -> OnvifService | None:
+        """The simulator's ONVIF device, when it has one."""
+        sim = self.sim
+        if isinstance(sim, OnvifCamera) and sim.onvif_enabled:
+            return sim.onvif
+        return None
 
 
-def make_sim(dialect: str, index: int) -> SimServer:
+def make_sim(dialect: str, index: int, *, onvif: bool = True) -> SimServer:
     # Unique MAC / device id per camera across dialects: they are the unique ids.
     mac = f"F0:00:{index >> 16 & 0xFF:02X}:{index >> 8 & 0xFF:02X}:{index & 0xFF:02X}:01"
     common: dict[str, Any] = {"username": CAM_USER, "password": CAM_PASSWORD,
-                              "rtsp_port": DEAD_RTSP_PORT}
+                              "rtsp_port": DEAD_RTSP_PORT, "onvif": onvif}
     match dialect:
         case "uid_xml":
             return UidXmlSim(variant="000", mac=mac, model=f"BU{index}", **common)
@@ -374,8 +418,13 @@ def make_sim(dialect: str, index: int) -> SimServer:
     raise ValueError(dialect)
 
 
+def is_onvif(sim: SimServer, rec: RequestRecord) -> bool:
+    """Whether a request to the camera's HTTP port went to its ONVIF services."""
+    return isinstance(sim, OnvifCamera) and rec.path.startswith(sim.onvif.base_path + "/")
+
+
 def classify(dialect: str, rec: RequestRecord) -> tuple[str, str]:
-    """(category, endpoint group) of one simulator request.
+    """(category, endpoint group) of one CGI request (ONVIF ones are counted apart).
 
     Categories: settings (the coordinator's refresh reads), alarm_poll, and the
     "other" ones: stream (alarm push connects), session (login/keep-alive),
@@ -427,7 +476,11 @@ def trigger(cam: Cam, on: bool) -> None:
         else:
             sim.clear_alarm(1, 2, 1)
     elif isinstance(sim, CgiActionSim):
+        # A real camera also sends the ONVIF DigitalInput event (which the integration
+        # follows, its IO poll reduced to a slow reconcile while the feed is up).
         sim.io_status = 1 if on else 0
+        if cam.onvif is not None:
+            cam.onvif.set_input(1, on)
     else:
         raise ValueError(f"{cam.dialect} has no alarm to raise")
 
@@ -441,6 +494,8 @@ class StateWatch:
     def __init__(self) -> None:
         self.first_state: dict[str, float] = {}
         self.first_available: dict[str, float] = {}
+        self.first_on: dict[str, float] = {}
+        self.states: dict[str, str] = {}  # the latest state of every entity seen
         self.waiters: dict[str, list[tuple[str, asyncio.Future[tuple[float, float]]]]] = {}
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -457,6 +512,13 @@ class StateWatch:
         fut: asyncio.Future[tuple[float, float]] = asyncio.get_running_loop().create_future()
         self.waiters.setdefault(entity_id, []).append((state, fut))
         return fut
+
+    async def stop(self) -> None:
+        """Close the websocket (before hass stops: its end is no failure then)."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
 
     def forget(self, entity_id: str, fut: asyncio.Future[tuple[float, float]]) -> None:
         self.waiters[entity_id] = [w for w in self.waiters.get(entity_id, []) if w[1] is not fut]
@@ -486,9 +548,12 @@ class StateWatch:
         if new is None:
             return
         state = new["state"]
+        self.states[entity_id] = state
         self.first_state.setdefault(entity_id, now)
         if state != "unavailable":
             self.first_available.setdefault(entity_id, now)
+        if state == "on":
+            self.first_on.setdefault(entity_id, now)
         waiting = self.waiters.get(entity_id)
         if not waiting:
             return
@@ -630,8 +695,12 @@ async def measure_steady(ctx: Ctx) -> dict[str, Any]:
             continue
         cats: Counter[str] = Counter()
         groups: Counter[str] = Counter()
+        onvif = 0
         for cam, mark in cams:
             for rec in cam.sim.requests[mark:]:
+                if is_onvif(cam.sim, rec):
+                    onvif += 1
+                    continue
                 cat, group = classify(dialect, rec)
                 cats[cat] += 1
                 if cat == "settings":
@@ -649,6 +718,7 @@ async def measure_steady(ctx: Ctx) -> dict[str, Any]:
             "alarm_poll_per_cam_min": per_min.get("alarm_poll", 0.0),
             "other_per_cam_min": sum(v for k, v in per_min.items()
                                      if k not in ("settings", "alarm_poll")),
+            "onvif_per_cam_min": onvif / n / minutes,
             "by_category_per_cam_min": per_min,
             "settings_groups": n_groups,
             "settings_per_group_cam_min": busiest,
@@ -665,18 +735,26 @@ async def measure_steady(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-async def one_alarm(ctx: Ctx, cam: Cam, on: bool) -> tuple[float, float] | None:
-    """(receive latency, hass last_changed latency) in ms, or None on timeout."""
-    assert cam.alarm_entity is not None
-    fut = ctx.watch.expect(cam.alarm_entity, "on" if on else "off")
+async def timed_change(
+    ctx: Ctx, entity_id: str, state: str, fire: Callable[[], None], timeout: float
+) -> tuple[float, float] | None:
+    """(receive latency, hass last_changed latency) in ms of ``fire()`` turning
+    ``entity_id`` to ``state``, or None when that is not seen within ``timeout``."""
+    fut = ctx.watch.expect(entity_id, state)
     t_mono, t_wall = time.monotonic(), time.time()
-    trigger(cam, on)
+    fire()
     try:
-        recv, changed = await asyncio.wait_for(fut, ALARM_TIMEOUT)
+        recv, changed = await asyncio.wait_for(fut, timeout)
     except TimeoutError:
-        ctx.watch.forget(cam.alarm_entity, fut)
+        ctx.watch.forget(entity_id, fut)
         return None
     return (recv - t_mono) * 1000, (changed - t_wall) * 1000
+
+
+async def one_alarm(ctx: Ctx, cam: Cam, on: bool) -> tuple[float, float] | None:
+    assert cam.alarm_entity is not None
+    return await timed_change(ctx, cam.alarm_entity, "on" if on else "off",
+                              lambda: trigger(cam, on), ALARM_TIMEOUT)
 
 
 async def measure_alarms(ctx: Ctx, dialects: Iterable[str]) -> dict[str, Any]:
@@ -716,6 +794,216 @@ async def measure_alarms(ctx: Ctx, dialects: Iterable[str]) -> dict[str, Any]:
         "on_hass_ms": dist(on_hass),
         "off_hass_ms": dist(off_hass),
         "timeouts": timeouts,
+    }
+
+
+# -------------------------------------------------------------------------- ONVIF
+
+
+def onvif_cams(ctx: Ctx) -> list[Cam]:
+    return [c for c in ctx.cams if c.onvif is not None]
+
+
+def onvif_sims(cams: Iterable[Cam]) -> list[OnvifService]:
+    return [c.onvif for c in cams if c.onvif is not None]
+
+
+async def find_onvif_entities(ctx: Ctx) -> None:
+    """The ONVIF entities: they appear once the camera's ONVIF is found, after set-up."""
+    registry = await ctx.api.ws_command({"type": "config/entity_registry/list"})
+    entries = {c.entry_id: c for c in ctx.cams if c.entry_id}
+    for reg in registry:
+        cam = entries.get(reg.get("config_entry_id") or "")
+        eid, uid = reg["entity_id"], reg.get("unique_id", "")
+        if cam is None or reg.get("disabled_by") or not eid.startswith("binary_sensor."):
+            continue
+        if uid.endswith("_alarm_motion"):
+            cam.motion_entity = eid
+        elif uid.endswith("_onvif_events"):
+            cam.onvif_entity = eid
+
+
+def onvif_ready(ctx: Ctx, cam: Cam) -> bool:
+    """Its events are up (connectivity sensor on) and its motion sensor is off."""
+    states = ctx.watch.states
+    return (cam.onvif_entity is not None and cam.motion_entity is not None
+            and states.get(cam.onvif_entity) == "on" and states.get(cam.motion_entity) == "off")
+
+
+async def measure_onvif_up(ctx: Ctx) -> dict[str, Any]:
+    """Wait until every camera's ONVIF events are up; how long that took."""
+    cams = onvif_cams(ctx)
+    limit = max(ONVIF_UP_TIMEOUT, ONVIF_UP_TIMEOUT_PER_CAMERA * len(cams))
+    deadline = time.monotonic() + limit
+    while True:
+        ctx.watch.check()
+        ctx.hass.check()
+        pending = [c for c in cams if not onvif_ready(ctx, c)]
+        if not pending:
+            break
+        if time.monotonic() > deadline:
+            log(f"{len(pending)} cameras still without ONVIF events after {limit:.0f} s")
+            break
+        if any(c.motion_entity is None or c.onvif_entity is None for c in pending):
+            await find_onvif_entities(ctx)
+        await asyncio.sleep(1)
+    first_on = ctx.watch.first_on
+    up = [(c, first_on[c.onvif_entity]) for c in cams
+          if onvif_ready(ctx, c) and c.onvif_entity in first_on]
+    start = min((c.flow_start for c in ctx.cams), default=0.0)
+    return {
+        "cameras": len(cams),
+        "up": len(up),
+        "missing": len(cams) - len(up),
+        "up_after_flow_s": dist([at - c.flow_done for c, at in up]),
+        "all_up_s": max(at for _, at in up) - start if up else None,
+        "without_motion_entity": sum(1 for c in cams if c.motion_entity is None),
+    }
+
+
+def onvif_ops(cams: Sequence[Cam], t0: float, t1: float) -> dict[str, Counter[str]]:
+    """ONVIF operations each dialect's simulators answered in [t0, t1)."""
+    out: dict[str, Counter[str]] = {}
+    for cam in cams:
+        assert cam.onvif is not None
+        ops = out.setdefault(cam.dialect, Counter())
+        # Newest last: walk back only over the window.
+        for rec in reversed(cam.onvif.requests):
+            if rec.time < t0:
+                break
+            if rec.time < t1:
+                ops[rec.operation] += 1
+    return out
+
+
+async def measure_onvif_idle(ctx: Ctx) -> dict[str, Any]:
+    """ONVIF requests per camera per minute while nothing happens, by operation."""
+    cams = onvif_cams(ctx)
+    if not cams:
+        return {"error": "no ONVIF cameras"}
+    t0 = time.monotonic()
+    await asyncio.sleep(ctx.args.onvif_idle)
+    t1 = time.monotonic()
+    minutes = (t1 - t0) / 60
+    by_dialect = onvif_ops(cams, t0, t1)
+    total: Counter[str] = Counter()
+    for ops in by_dialect.values():
+        total.update(ops)
+    n = len(cams)
+    per_min = {op: v / n / minutes for op, v in sorted(total.items())}
+    known = {op: per_min.get(op, 0.0) for op in ONVIF_IDLE_OPS}
+    faults = sum(1 for s in onvif_sims(cams) for r in s.requests
+                 if t0 <= r.time < t1 and r.fault is not None)
+    return {
+        "window_s": t1 - t0,
+        "cameras": n,
+        "per_cam_min": {
+            **known,
+            "other": sum(v for op, v in per_min.items() if op not in ONVIF_IDLE_OPS),
+            "total": sum(per_min.values()),
+        },
+        "by_operation_per_cam_min": per_min,
+        "by_dialect_per_cam_min": {
+            d: sum(ops.values()) / sum(1 for c in cams if c.dialect == d) / minutes
+            for d, ops in by_dialect.items()
+        },
+        "faults": faults,
+    }
+
+
+def renew_intervals(cams: Sequence[Cam]) -> list[float]:
+    """Seconds from each subscription (or renewal) to its next renewal, as answered."""
+    out: list[float] = []
+    for cam in cams:
+        assert cam.onvif is not None
+        last: float | None = None
+        for rec in cam.onvif.requests:
+            if rec.fault is not None:
+                continue
+            if rec.operation == "Renew" and last is not None:
+                out.append(rec.time - last)
+            if rec.operation in ("CreatePullPointSubscription", "Renew"):
+                last = rec.time
+    return out
+
+
+async def measure_onvif_events(ctx: Ctx) -> dict[str, Any]:
+    """Motion on/off through ONVIF on every camera, at ``--onvif-rate`` changes a second
+    over all of them (random phases and gaps: the cameras do not move in lockstep)."""
+    cams = [c for c in onvif_cams(ctx) if onvif_ready(ctx, c)]
+    if not cams:
+        return {"error": "no camera with ONVIF events up"}
+    # One change per camera every `gap` s on average gives the aggregate rate.
+    gap = max(ONVIF_MIN_GAP, len(cams) / float(ctx.args.onvif_rate))
+    lat: dict[str, list[float]] = {k: [] for k in ("on", "off", "on_hass", "off_hass")}
+    missed = Counter[str]()
+
+    def pause() -> float:
+        return max(ONVIF_MIN_GAP, random.uniform(0.5, 1.5) * gap)
+
+    async def change(cam: Cam, on: bool) -> None:
+        assert cam.onvif is not None and cam.motion_entity is not None
+        onvif, key = cam.onvif, "on" if on else "off"
+        if not on and ctx.watch.states.get(cam.motion_entity) != "on":
+            onvif.set_motion(False)  # its "on" never showed: no "off" to time
+            missed["off_unmeasured"] += 1
+            return
+        res = await timed_change(ctx, cam.motion_entity, key, lambda: onvif.set_motion(on),
+                                 ONVIF_TIMEOUT)
+        if res is None:
+            missed[key] += 1
+        else:
+            lat[key].append(res[0])
+            lat[f"{key}_hass"].append(res[1])
+
+    async def cycle(cam: Cam) -> None:
+        await asyncio.sleep(random.uniform(0, gap))
+        for _ in range(ctx.args.onvif_events):
+            for on in (True, False):
+                await change(cam, on)
+                await asyncio.sleep(pause())
+
+    await probe_samples(ctx.api)  # a fresh lag window
+    t0 = time.monotonic()
+    await asyncio.gather(*(cycle(c) for c in cams))
+    t1 = time.monotonic()
+    lag = await probe_samples(ctx.api)
+    ops: Counter[str] = Counter()
+    for counted in onvif_ops(cams, t0, t1).values():
+        ops.update(counted)
+    changes = len(cams) * ctx.args.onvif_events * 2
+    return {
+        "cameras": len(cams),
+        "changes": changes,
+        "rate_per_s": changes / (t1 - t0),
+        "on_ms": dist(lat["on"]),
+        "off_ms": dist(lat["off"]),
+        "on_hass_ms": dist(lat["on_hass"]),
+        "off_hass_ms": dist(lat["off_hass"]),
+        "missed_on": missed["on"],
+        "missed_off": missed["off"],
+        "missed": missed["on"] + missed["off"],
+        "off_unmeasured": missed["off_unmeasured"],
+        "loop_lag_ms": dist(lag),
+        # One answered long poll per change is all it should take.
+        "pulls_per_change": ops["PullMessages"] / changes,
+        "requests_by_operation": dict(ops),
+    }
+
+
+def onvif_subscriptions(cams: Sequence[Cam]) -> dict[str, Any]:
+    """Subscriptions on the simulators: open now, most at once, created in the run."""
+    sims = onvif_sims(cams)
+    if not sims:
+        return {"error": "no ONVIF cameras"}
+    return {
+        "open": sum(s.subscription_count for s in sims),
+        "open_max_per_camera": max(s.subscription_count for s in sims),
+        "cameras_without": sum(1 for s in sims if s.subscription_count == 0),
+        "peak_per_camera": max(s.peak_subscriptions for s in sims),
+        "created": sum(s.subscriptions_created for s in sims),
+        "created_max_per_camera": max(s.subscriptions_created for s in sims),
+        "waiting_pulls": sum(s.waiting_pulls for s in sims),
     }
 
 
@@ -759,7 +1047,9 @@ async def measure_snapshot(ctx: Ctx) -> dict[str, Any]:
     cam.sim.delay("/cgi-bin/snapshot.cgi", delay)
     try:
         slow = [await fetch_image(ctx, cam.camera_entity) for _ in range(3)]
-        cam.sim.max_in_flight = cam.sim.in_flight
+        # What is in flight now (its ONVIF long poll) is not a snapshot.
+        held = cam.sim.in_flight
+        cam.sim.max_in_flight = held
         before = len(cam.sim.requests)
         t0 = time.monotonic()
         burst = await asyncio.gather(*(fetch_image(ctx, cam.camera_entity) for _ in range(10)))
@@ -774,11 +1064,44 @@ async def measure_snapshot(ctx: Ctx) -> dict[str, Any]:
         "concurrent10_total_ms": total,
         "concurrent10_each_ms": dist([t for t, _ in burst]),
         "failed": sum(1 for _, ok in (*single, *slow, *burst) if not ok),
-        "camera_max_in_flight": cam.sim.max_in_flight,
+        "camera_max_in_flight": cam.sim.max_in_flight - held,
+        "camera_in_flight_before": held,
         "camera_requests_for_10": sum(
             1 for r in cam.sim.requests[before:] if r.path == "/cgi-bin/snapshot.cgi"
         ),
     }
+
+
+async def onvif_option(ctx: Ctx) -> str | None:
+    """The ``onvif`` option the entries run with, as their options form shows it
+    (the bench sets no options: it must be the default, "auto")."""
+    cam = next((c for c in ctx.cams if c.entry_id), None)
+    if cam is None:
+        return None
+    form = await ctx.api.request("POST", "/api/config/config_entries/options/flow",
+                                 json_body={"handler": cam.entry_id})
+    # Abandoned at once: nothing is changed.
+    await ctx.api.request("DELETE", f"/api/config/config_entries/options/flow/{form['flow_id']}")
+    value = form_values(form.get("data_schema", [])).get("onvif")
+    if ctx.args.onvif and value != "auto":
+        raise BenchError(f"the entries' ONVIF option is {value!r}, not 'auto'")
+    return None if value is None else str(value)
+
+
+async def measure_stop(ctx: Ctx) -> dict[str, Any]:
+    """Stop hass (SIGTERM, as a service manager does); what it left on the cameras."""
+    t0 = time.monotonic()
+    await ctx.hass.stop()
+    out: dict[str, Any] = {"hass_stop_s": time.monotonic() - t0,
+                           "hass_exit_code": ctx.hass.returncode}
+    cams = onvif_cams(ctx)
+    if cams:
+        ops: Counter[str] = Counter()
+        for counted in onvif_ops(cams, t0, math.inf).values():
+            ops.update(counted)
+        out["onvif"] = {**onvif_subscriptions(cams), "requests_by_operation": dict(ops),
+                        "unsubscribes": ops["Unsubscribe"]}
+    return out
 
 
 async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
@@ -795,7 +1118,7 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         index = 0
         for _ in range(args.cameras):
             for dialect in DIALECTS:
-                sim = make_sim(dialect, index)
+                sim = make_sim(dialect, index, onvif=args.onvif)
                 await sim.start()
                 cams.append(Cam(dialect, index, sim))
                 index += 1
@@ -823,6 +1146,11 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             log(f"adding {len(cams)} cameras ({args.flow_concurrency} flows at a time)")
             result["setup"] = await measure_setup(ctx)
             hass.check()
+            result["onvif_option"] = option = await onvif_option(ctx)
+            result["onvif_option_auto"] = int(option == "auto")
+            if args.onvif:
+                log("waiting for every camera's ONVIF events")
+                result["onvif_up"] = await measure_onvif_up(ctx)
 
             log(f"settling {args.settle:.0f} s, then steady state for {args.duration:.0f} s")
             await asyncio.sleep(args.settle)
@@ -830,12 +1158,19 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             result["memory_per_camera_mib"] = (
                 result["steady"]["cost"]["rss_mib"] - result["idle"]["rss_mib"]
             ) / len(cams)
+            if args.onvif:
+                log(f"ONVIF requests while idle: {args.onvif_idle:.0f} s")
+                result["onvif_idle"] = await measure_onvif_idle(ctx)
 
             log(f"push alarm latency ({args.alarms} alarms, on and off)")
             result["alarm_push"] = await measure_alarms(ctx, (PUSH_DIALECT,))
             for dialect in POLL_DIALECTS:
-                log(f"polled alarm latency, {dialect} ({args.alarms} alarms, on and off)")
+                log(f"IO input latency, {dialect} ({args.alarms} alarms, on and off)")
                 result[f"alarm_poll_{dialect}"] = await measure_alarms(ctx, (dialect,))
+            if args.onvif:
+                log(f"ONVIF motion latency ({args.onvif_events} on+off per camera,"
+                    f" {args.onvif_rate:g} changes/s over all cameras)")
+                result["onvif_events"] = await measure_onvif_events(ctx)
             log(f"alarm bursts on every alarm camera at once ({args.bursts}x)")
             result["burst"] = await measure_burst(ctx)
             log("snapshots")
@@ -843,12 +1178,17 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             hass.check()
             watch.check()
             result["loadavg_end"] = os.getloadavg()
+            if args.onvif:
+                result["onvif_running"] = onvif_subscriptions(cams)
+                result["onvif_running"]["renew_interval_s"] = dist(
+                    renew_intervals(onvif_cams(ctx))
+                )
+            await watch.stop()
+            log("stopping hass")
+            result["stop"] = await measure_stop(ctx)
             return result
     finally:
-        if watch.task is not None:
-            watch.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watch.task
+        await watch.stop()
         await hass.stop()
         for cam in cams:
             await cam.sim.stop()
@@ -903,15 +1243,18 @@ def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
                                 if dialect == PUSH_DIALECT else ("", None))),
             Row("requests/cam/min", f"{dialect} other", f"{base}.other_per_cam_min", "",
                 "{:.2f}"),
+            Row("requests/cam/min", f"{dialect} ONVIF", f"{base}.onvif_per_cam_min", "",
+                "{:.2f}"),
         ]
     out.append(Row("requests/cam/min", "push streams up", "steady.push_streams_up", "",
                    "{:.0f}"))
+    io = "io" if args.onvif else "poll"  # with ONVIF the IO input arrives as an event
     for kind, path, _goal, check in (
         ("push on", "alarm_push.on_ms", "p50<=50 p99<=250", "push"),
         ("push off", "alarm_push.off_ms", "p50<=50 p99<=250", "push"),
-        *((f"poll {d} on", f"alarm_poll_{d}.on_ms", f"p99<={poll_goal:.0f}", "poll")
+        *((f"{io} {d} on", f"alarm_poll_{d}.on_ms", f"p99<={poll_goal:.0f}", "poll")
           for d in POLL_DIALECTS),
-        *((f"poll {d} off", f"alarm_poll_{d}.off_ms", f"p99<={poll_goal:.0f}", "poll")
+        *((f"{io} {d} off", f"alarm_poll_{d}.off_ms", f"p99<={poll_goal:.0f}", "poll")
           for d in POLL_DIALECTS),
     ):
         for p in ("p50", "p95", "p99", "max"):
@@ -939,6 +1282,8 @@ def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
             "ms", "{:.1f}"),
         Row("loop lag (ms)", "alarm burst: cameras", "burst.cameras", "", "{:.0f}"),
     ]
+    if args.onvif:
+        out += onvif_rows(total, note)
     out += [
         Row("cost", "hass CPU idle", "idle.cpu_pct_one_core", "%", "{:.1f}"),
         Row("cost", "hass CPU with cameras", "steady.cost.cpu_pct_one_core", "%", "{:.1f}",
@@ -964,6 +1309,69 @@ def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
             "<= 2", lambda v: v <= 2),
         Row("snapshot", "camera requests for 10", "snapshot.camera_requests_for_10", "",
             "{:.0f}"),
+    ]
+    return out
+
+
+def equals(n: int) -> Callable[[float], bool]:
+    return lambda v: v == n
+
+
+def onvif_rows(total: int, note: str) -> list[Row]:
+    """ONVIF: events up, event latency, idle requests, subscriptions (issue 12 item 7)."""
+    sec = "onvif"
+    out = [
+        Row(sec, "entries' onvif option", "onvif_option_auto", "", "{:.0f}",
+            "1 (= auto)", lambda v: v == 1),
+        Row(sec, "cameras with ONVIF events up", "onvif_up.up", "", "{:.0f}",
+            f"= {total}", equals(total)),
+        Row(sec, "events up after the flow, p50", "onvif_up.up_after_flow_s.p50", "s",
+            "{:.2f}"),
+        Row(sec, "events up after the flow, max", "onvif_up.up_after_flow_s.max", "s",
+            "{:.2f}"),
+    ]
+    for kind in ("on", "off"):
+        base = f"onvif_events.{kind}_ms"
+        for p in ("p50", "p95", "p99", "max"):
+            goal: tuple[str, Callable[[float], bool] | None] = ("", None)
+            if p == "p50":
+                goal = ("<= 5" + note, lambda v: v <= 5)
+            elif p == "p99":
+                goal = ("<= 20" + note, lambda v: v <= 20)
+            out.append(Row(sec, f"motion {kind} {p}", f"{base}.{p}", "ms", "{:.1f}", *goal))
+        out.append(Row(sec, f"motion {kind} p50, hass last_changed",
+                       f"onvif_events.{kind}_hass_ms.p50", "ms", "{:.1f}"))
+        out.append(Row(sec, f"motion {kind} samples", f"{base}.n", "", "{:.0f}"))
+    out += [
+        Row(sec, "missed changes", "onvif_events.missed", "", "{:.0f}", "0", lambda v: v == 0),
+        Row(sec, "changes/s over all cameras", "onvif_events.rate_per_s", "", "{:.1f}"),
+        Row(sec, "PullMessages per change", "onvif_events.pulls_per_change", "", "{:.2f}"),
+        Row(sec, "loop lag p99 during the events", "onvif_events.loop_lag_ms.p99", "ms",
+            "{:.1f}"),
+    ]
+    idle = "onvif_idle.per_cam_min"
+    out += [
+        Row(sec, "idle req/cam/min: PullMessages", f"{idle}.PullMessages", "", "{:.2f}"),
+        Row(sec, "idle req/cam/min: Renew", f"{idle}.Renew", "", "{:.2f}"),
+        Row(sec, "idle req/cam/min: other", f"{idle}.other", "", "{:.2f}"),
+        Row(sec, "idle req/cam/min: total", f"{idle}.total", "", "{:.2f}", "<= 2",
+            lambda v: v <= 2),
+        Row(sec, "idle window", "onvif_idle.window_s", "s", "{:.0f}"),
+        Row(sec, "idle faults answered", "onvif_idle.faults", "", "{:.0f}"),
+        Row(sec, "renewed every (p50, whole run)", "onvif_running.renew_interval_s.p50", "s",
+            "{:.0f}"),
+        Row(sec, "renewals seen (whole run)", "onvif_running.renew_interval_s.n", "",
+            "{:.0f}"),
+        Row(sec, "subscriptions created per camera, max",
+            "onvif_running.created_max_per_camera", "", "{:.0f}"),
+        Row(sec, "subscriptions at once per camera, max", "onvif_running.peak_per_camera", "",
+            "{:.0f}", "<= 1", lambda v: v <= 1),
+        Row(sec, "subscriptions open before hass stops", "onvif_running.open", "", "{:.0f}",
+            f"= {total}", equals(total)),
+        Row(sec, "hass stop time", "stop.hass_stop_s", "s", "{:.1f}"),
+        Row(sec, "Unsubscribe requests at stop", "stop.onvif.unsubscribes", "", "{:.0f}"),
+        Row(sec, "subscriptions open after hass stops", "stop.onvif.open", "", "{:.0f}", "0",
+            lambda v: v == 0),
     ]
     return out
 
@@ -1014,6 +1422,11 @@ def print_table(table: list[dict[str, Any]], runs: int) -> None:
     print("  hass's own timestamp instead. Loop lag: a 100 ms timer inside hass (bench_probe).")
     print("requests: counted in the simulators over the steady window; 'busiest group' is the")
     print("  most-read settings endpoint group per camera per minute.")
+    print("onvif: motion = the simulator's ONVIF set_motion -> the alarm_motion binary_sensor's")
+    print("  state_changed on the websocket (same clock), every camera, random phases; missed =")
+    print(f"  not seen within {ONVIF_TIMEOUT:.0f} s. Idle requests: SOAP operations the simulators")
+    print("  answered over the idle window. Subscriptions: live on the simulators; 'after hass")
+    print("  stops' is counted once the hass process has exited (SIGTERM).")
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -1043,13 +1456,24 @@ def main() -> int:
                         help="simulated JPEG encode time for the concurrent test, s (0.2)")
     parser.add_argument("--flow-concurrency", type=int, default=10,
                         help="config flows at once (10)")
+    parser.add_argument("--onvif-idle", type=float, default=180,
+                        help="window for the ONVIF requests while idle, s (180)")
+    parser.add_argument("--onvif-events", type=int, default=4,
+                        help="ONVIF motion on+off pairs per camera (4)")
+    parser.add_argument("--onvif-rate", type=float, default=10,
+                        help="ONVIF motion changes per second over all cameras (10)")
+    parser.add_argument("--no-onvif", dest="onvif", action="store_false",
+                        help="simulators without ONVIF: the CGI only, no ONVIF rows")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 3 cameras per dialect, 60 s, 50 alarms, 3 bursts")
+                        help="smoke run: 3 cameras per dialect, 60 s, 50 alarms, 3 bursts,"
+                             " 60 s ONVIF idle, 5 ONVIF on+off pairs per camera")
     args = parser.parse_args()
     if args.quick:
         # 60 s, not less: a shorter window misses the 60 s settings refresh entirely.
         args.cameras, args.duration, args.alarms, args.bursts, args.baseline = 3, 60, 50, 3, 10
         args.settle = 5
+        # 60 s: one whole long poll (PullMessages Timeout) per camera.
+        args.onvif_idle, args.onvif_events = 60, 5
     os.chdir(ROOT)
     signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -1096,6 +1520,10 @@ def main() -> int:
             " binary_sensor's state_changed received on hass's websocket here;"
             " *_hass_ms uses hass's last_changed instead (no websocket delivery)",
             "requests are counted in the simulators over the steady-state window",
+            "onvif_events: sim.onvif.set_motion(on) at time.monotonic here -> the motion"
+            " binary_sensor's state_changed received on the websocket; onvif_idle: SOAP"
+            " operations per camera per minute over an idle window; stop.onvif: live"
+            " subscriptions on the simulators after the hass process exited",
             "hass runs without recorder/frontend/default_config; CPU is utime+stime",
             "simulators and the websocket client share the bench process and the machine",
         ],

@@ -6,7 +6,8 @@
 3. onboard over REST (user ``demo``), add every simulated camera through the
    integration's config flow (and options flow for a non-default RTSP port),
 4. either stay up until Ctrl-C, or with ``--check`` verify headlessly that every
-   camera's entities exist with real states and that a snapshot is a JPEG.
+   camera's entities exist with real states, that a snapshot is a JPEG and that the
+   camera's ONVIF device service answers on its HTTP port (every simulator speaks it).
 """
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ STOP_TIMEOUT = 30
 BAD_STATES = {"unavailable", "unknown"}
 UNKNOWN_OK_DOMAINS = {"button", "event", "scene"}
 
+# ONVIF's one question that needs no login (Core: GetSystemDateAndTime, PRE_AUTH).
+ONVIF_PATH = "/onvif/device_service"
+ONVIF_PROBE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>'
+    b'<GetSystemDateAndTime xmlns="http://www.onvif.org/ver10/device/wsdl"/>'
+    b"</s:Body></s:Envelope>"
+)
+
 
 class DemoError(Exception):
     """A step failed; the message says which and why."""
@@ -98,6 +108,7 @@ class CheckRow:
     entities: dict[str, str] = field(default_factory=dict)  # entity_id -> state
     problems: list[str] = field(default_factory=list)
     snapshot: str = "-"
+    onvif: str = "-"
 
 
 # --------------------------------------------------------------------------- utils
@@ -571,7 +582,24 @@ async def check_once(api: HassApi, cams: list[SimCamera]) -> list[CheckRow]:
             row.problems.append("no camera entity")
         if cam.spec.dialect == "uid_xml" and cam.spec.variant == "000":
             row.problems += await recording_problems(api, cam)
+        row.onvif = await onvif_probe(api.session, cam)
+        if row.onvif != "ONVIF":
+            row.problems.append(f"ONVIF device service: {row.onvif}")
     return rows
+
+
+async def onvif_probe(session: aiohttp.ClientSession, cam: SimCamera) -> str:
+    """"ONVIF" when the camera's device service tells its time (no login), else why not."""
+    url = f"http://{cam.host}:{cam.port}{ONVIF_PATH}"
+    headers = {"Content-Type": "application/soap+xml; charset=utf-8"}
+    try:
+        async with session.post(url, data=ONVIF_PROBE, headers=headers) as resp:
+            body = await resp.read()
+    except (aiohttp.ClientError, TimeoutError) as err:
+        return f"unreachable ({type(err).__name__})"
+    if resp.status != 200 or b"SystemDateAndTime" not in body:
+        return f"HTTP {resp.status}"
+    return "ONVIF"
 
 
 async def recording_problems(api: HassApi, cam: SimCamera) -> list[str]:
@@ -629,11 +657,12 @@ def print_summary(rows: list[CheckRow]) -> None:
     names = [f"{r.camera.spec.dialect}:{r.camera.spec.variant}" for r in rows]
     w = max([len("camera"), *map(len, names)])  # dialect names vary in length
     print()
-    print(f"{'camera':<{w}} {'entry':<12} {'entities':>8}  {'snapshot':<18} result")
-    print("-" * (w + 50))
+    print(f"{'camera':<{w}} {'entry':<12} {'entities':>8}  {'snapshot':<18} {'onvif':<6} result")
+    print("-" * (w + 57))
     for cam, r in zip(names, rows, strict=True):
         result = "OK" if not r.problems else "FAIL"
-        print(f"{cam:<{w}} {r.entry_state:<12} {len(r.entities):>8}  {r.snapshot:<18} {result}")
+        print(f"{cam:<{w}} {r.entry_state:<12} {len(r.entities):>8}  {r.snapshot:<18}"
+              f" {r.onvif:<6} {result}")
     for r in rows:
         print(f"\n{r.camera.title or r.camera.spec} ({r.camera.host}:{r.camera.port}):")
         for eid, state in sorted(r.entities.items()):
@@ -700,7 +729,7 @@ async def run(args: argparse.Namespace) -> int:
             for cam in cams:
                 rtsp = f", RTSP port {cam.rtsp_port}" if cam.rtsp_port else ""
                 print(f"    {cam.title:<24} {cam.spec.dialect}:{cam.spec.variant}"
-                      f" at {cam.host}:{cam.port}{rtsp}")
+                      f" at {cam.host}:{cam.port}{rtsp}, ONVIF {ONVIF_PATH} there")
             print(f"  Logs: {HASS_LOG.relative_to(ROOT)}, {SIM_LOG.relative_to(ROOT)}")
             print("  Ctrl-C stops everything.\n", flush=True)
             serving = True

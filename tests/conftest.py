@@ -9,6 +9,7 @@ import logging
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import aiohttp
 import pytest
 
 from tests.sim.param_cgi import ParamCgiSim
@@ -59,6 +60,13 @@ def auto_enable_custom_integrations(
     connections restricted to 127.0.0.1, so nothing leaves the machine.
     """
     yield
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session for client-level tests (no Home Assistant)."""
+    async with aiohttp.ClientSession() as http:
+        yield http
 
 
 @pytest.fixture

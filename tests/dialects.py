@@ -2,6 +2,11 @@
 
 The fault matrix, the https and the clock tests run every case against each
 entry of :data:`DIALECTS`, so a behaviour is only "done" once all four pass.
+
+Every simulator speaks ONVIF too (``sim.onvif``, :class:`tests.sim.onvif.OnvifCamera`);
+``make`` passes its knobs through: ``onvif=False`` (none), ``onvif_port="separate"``
+(a second listener, reported by the CGI where :attr:`Dialect.onvif_port_key` is set),
+``onvif_password="..."`` (an ONVIF-only password).
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from typing import Any
 from aiohttp import web
 
 from tests.conftest import PASSWORD, USERNAME
-from tests.sim.base import Fault, SimServer
+from tests.sim.base import Fault
 from tests.sim.cgi_action import CgiActionSim
 from tests.sim.cgi_message import CgiMessageSim
+from tests.sim.onvif import OnvifCamera
 from tests.sim.param_cgi import ParamCgiSim
 from tests.sim.uid_xml import UidXmlSim
 
@@ -56,7 +62,7 @@ class ActionSim(_KeyedFaults, CgiActionSim):
 class Dialect:
     name: str
     # make(password, **simulator keywords) -> an unstarted simulator
-    make: Callable[..., SimServer]
+    make: Callable[..., OnvifCamera]
     unique_id: str
     # Fault key of the endpoint that carries brightness (not motion detection).
     image_key: str
@@ -71,25 +77,28 @@ class Dialect:
     clock_key: str
     rtsp_path: str  # the main stream's path, as the simulated RTSP server serves it
     push: bool = False  # an alarm stream the tests can drop and raise alarms on
+    # Fault key of the CGI read that reports the ONVIF port (-> capabilities.onvif_ports);
+    # None: the dialect's CGI documents no ONVIF port.
+    onvif_port_key: str | None = None
 
     def __str__(self) -> str:
         return self.name
 
 
 # Each takes the password first, then simulator keywords (ssl_context, rtsp_port...).
-def _uid_xml(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+def _uid_xml(password: str = PASSWORD, **kwargs: Any) -> OnvifCamera:
     return UidXmlSim(variant="000", username=USERNAME, password=password, ptz=True, **kwargs)
 
 
-def _param_cgi(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+def _param_cgi(password: str = PASSWORD, **kwargs: Any) -> OnvifCamera:
     return ParamCgiSim(variant="ipc", username=USERNAME, password=password, **kwargs)
 
 
-def _cgi_action(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+def _cgi_action(password: str = PASSWORD, **kwargs: Any) -> OnvifCamera:
     return ActionSim(username=USERNAME, password=password, **kwargs)
 
 
-def _cgi_message(password: str = PASSWORD, **kwargs: Any) -> SimServer:
+def _cgi_message(password: str = PASSWORD, **kwargs: Any) -> OnvifCamera:
     return CgiMessageSim(username=USERNAME, password=password, auth="digest", **kwargs)
 
 
@@ -123,6 +132,7 @@ DIALECTS = [
         skew_clock=lambda sim, by: setattr(sim, "clock_offset", by.total_seconds()),
         clock_key="/action/cgi_action?action=getDeviceTime",
         rtsp_path="/stream_0",
+        onvif_port_key="/action/cgi_action?action=getWiredNetwork",  # 003 §11.1
     ),
     Dialect(
         "cgi_message", _cgi_message, "52:3e:42:02:bc:20", "/cgi/image_get", True,
@@ -132,6 +142,7 @@ DIALECTS = [
         skew_clock=lambda sim, by: setattr(sim, "clock_offset", by.total_seconds()),
         clock_key="/cgi/sys_get",
         rtsp_path="/1/h264major",
+        onvif_port_key="/cgi/netport_get",  # 004 §3.10.1
     ),
 ]
 XML_DIALECTS = [d for d in DIALECTS if d.xml]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
 import inspect
 from typing import Any
 
+from aiohttp import web
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cgi_camera.const import CONF_DIALECT, DOMAIN
+from custom_components.cgi_camera.const import CONF_DIALECT, CONF_ONVIF, DOMAIN, ONVIF_OFF
 from tests.conftest import PASSWORD, USERNAME
 from tests.sim.base import SimServer
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def entry_data(sim: SimServer, dialect: str, **overrides: Any) -> dict[str, Any]:
@@ -45,7 +49,9 @@ async def setup_entry(
         title="Test camera",
         unique_id=unique_id,
         data=entry_data(sim, dialect, **overrides),
-        options=options or {},
+        # ONVIF only where a test asks for it: the simulators speak it, and looking
+        # for it would add its requests and entities to every other test.
+        options={CONF_ONVIF: ONVIF_OFF, **(options or {})},
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
@@ -137,3 +143,27 @@ def state_of(hass: HomeAssistant, entity_id: str) -> State:
 def state_of_entry(entry: ConfigEntry[Any]) -> ConfigEntryState:
     """``entry.state`` read afresh: mypy would keep an earlier assert's narrowing."""
     return entry.state
+
+
+async def start_server(handler: Handler) -> tuple[web.AppRunner, int]:
+    """A throwaway HTTP server on 127.0.0.1 answering every request with ``handler``.
+
+    Returns the runner (``await runner.cleanup()`` stops it) and the port.
+    """
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
+@contextlib.asynccontextmanager
+async def serve(handler: Handler) -> AsyncIterator[int]:
+    """:func:`start_server` as a context manager; yields the port."""
+    runner, port = await start_server(handler)
+    try:
+        yield port
+    finally:
+        await runner.cleanup()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import logging
 from pathlib import Path
 import re
@@ -43,11 +42,6 @@ from tests.sim.cgi_action import CgiActionSim, md5
 
 K = SettingKey
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 async def _camera(session: aiohttp.ClientSession, sim: CgiActionSim,

@@ -8,7 +8,6 @@ the password, and such cameras count failures and lock the account).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -39,11 +38,6 @@ from tests.sim.rtsp import RtspServer, gstreamer_available
 DEVICE_ID = "CBT000114010100010238"
 WRONG = "not-the-password"
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 def _post_sim(rtsp_auth: RtspAuth | None = "digest", **kwargs: Any) -> CgiActionSim:

@@ -43,11 +43,6 @@ IMAGE = (K.HUE, K.BRIGHTNESS, K.CONTRAST, K.SATURATION, K.SHARPNESS, K.GAMMA,
          K.BACKLIGHT_COMPENSATION, K.DEFOG)
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
-
 
 @pytest.fixture
 async def sim() -> AsyncIterator[CgiActionSim]:

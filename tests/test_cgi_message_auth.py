@@ -7,7 +7,6 @@ The simulator logs the scheme of every request's Authorization header (``auth_lo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -31,11 +30,6 @@ CREDS = Credentials(USERNAME, PASSWORD)
 K = SettingKey
 NO_RTSP = 1  # nothing listens there: the RTSP password check finds no server
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _sim(auth: AuthMode, **kwargs: Any) -> CgiMessageSim:

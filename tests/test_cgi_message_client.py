@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import time
 from typing import Any
 
@@ -38,11 +37,6 @@ from tests.sim.cgi_message import CgiMessageSim
 CREDS = Credentials(USERNAME, PASSWORD)
 K = SettingKey
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _sim(**kwargs: Any) -> CgiMessageSim:

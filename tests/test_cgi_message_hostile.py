@@ -7,7 +7,6 @@ only itself) and 3 (camera-controlled counts are capped, see client/limits.py).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import logging
 import math
 from typing import Any
@@ -33,11 +32,6 @@ HUGE = "9" * 400  # float() of it is inf
 HOSTILE = ("inf", "-inf", "nan", "1e999", HUGE, "123456789012345678901234567890", "0x10")
 IDS = ["inf", "-inf", "nan", "1e999", "400_digits", "30_digits", "hex"]
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _sim(**kwargs: Any) -> CgiMessageSim:

@@ -6,7 +6,6 @@ firmware quirk of the simulator (``overrides``) seen through the real client.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -32,11 +31,6 @@ from tests.sim.cgi_message import CgiMessageSim
 CREDS = Credentials(USERNAME, PASSWORD)
 K = SettingKey
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _sim(**kwargs: Any) -> CgiMessageSim:

@@ -21,7 +21,7 @@ from custom_components.cgi_camera.const import (
     DOMAIN,
 )
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import setup_entry
+from tests.helpers import serve, setup_entry
 from tests.sim.uid_xml import UidXmlSim
 
 
@@ -53,17 +53,8 @@ async def not_a_camera() -> AsyncIterator[int]:
         return web.Response(text="<html><body>Router login</body></html>",
                             content_type="text/html")
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
+    async with serve(page) as port:
         yield port
-    finally:
-        await runner.cleanup()
 
 
 def _closed_port() -> int:

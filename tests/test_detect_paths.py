@@ -15,6 +15,7 @@ import pytest
 
 from custom_components.cgi_camera.client import Credentials, UnsupportedDevice, detect
 from tests.conftest import PASSWORD, SECRETS, USERNAME
+from tests.helpers import serve
 
 
 @pytest.fixture
@@ -31,17 +32,8 @@ async def odd_host() -> AsyncIterator[tuple[int, list[web.Request]]]:
             return web.Response()
         return web.Response(status=404, text="not here")
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with serve(handler) as port:
         yield port, seen
-    finally:
-        await runner.cleanup()
 
 
 async def test_junk_and_dropped_fingerprints_do_not_end_detection(

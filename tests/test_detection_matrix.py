@@ -19,6 +19,7 @@ from custom_components.cgi_camera.client.dialects import DIALECTS
 from custom_components.cgi_camera.client.errors import AuthError, UnsupportedDevice
 from custom_components.cgi_camera.client.transport import Credentials, Transport
 from tests.conftest import PASSWORD, SECRETS, USERNAME
+from tests.helpers import start_server
 from tests.sim.base import SimServer
 from tests.sim.cgi_action import CgiActionSim
 from tests.sim.cgi_message import CgiMessageSim
@@ -130,13 +131,7 @@ class Unrecognised:
         return [r.headers["Authorization"] for r in self.seen if "Authorization" in r.headers]
 
     async def __aenter__(self) -> Unrecognised:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._answer)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.port = await start_server(self._answer)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

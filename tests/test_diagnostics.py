@@ -26,7 +26,9 @@ async def test_diagnostics_are_redacted(hass: HomeAssistant, uid_sim: UidXmlSim)
     assert diag["capabilities"]["ptz"]["speed"] == [1, 10]
     assert diag["last_update_success"] is True
     assert diag["login_verified"] is True
-    assert diag["alarm_events_dropped"] is None  # uid_xml reports no alarms
+    assert diag["alarm_events_dropped"] == 0
+    assert diag["alarm_feeds"] == {}  # uid_xml: no alarm state in its CGI, ONVIF off here
+    assert diag["onvif"] == "off"
 
 
 async def test_override_urls_in_diagnostics_carry_no_login(

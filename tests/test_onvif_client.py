@@ -45,17 +45,12 @@ from custom_components.cgi_camera.client.onvif import (
 from custom_components.cgi_camera.client.onvif.models import NotificationMessage
 from custom_components.cgi_camera.client.transport import Transport
 from tests.conftest import PASSWORD, USERNAME
-from tests.helpers import until
+from tests.helpers import start_server, until
 from tests.onvif_helpers import CREDS, Consumer, connected_client
 from tests.sim.onvif import ANALYTICS_TOPICS, DEFAULT_TOPICS, LINE, PEOPLE, OnvifSim
 
 TEN_MINUTES = 600.0
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 @pytest.fixture
@@ -155,13 +150,7 @@ class _PlainHttp:
         self.port = 0
 
     async def __aenter__(self) -> _PlainHttp:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._page)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self.runner.addresses[0][1]
+        self.runner, self.port = await start_server(self._page)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:

@@ -7,13 +7,11 @@ that every event arrived, in order, with one request per event.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import functools
 import statistics
 import time
 
 import aiohttp
-import pytest
 
 from custom_components.cgi_camera.client.models import AlarmEvent, AlarmKind
 from custom_components.cgi_camera.client.onvif import PullPointSubscription
@@ -24,11 +22,6 @@ from tests.sim.onvif import OnvifSim
 
 EVENTS = 300
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _percentile(values: list[float], share: float) -> float:

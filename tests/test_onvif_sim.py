@@ -17,7 +17,6 @@ import subprocess
 import sys
 
 import aiohttp
-from aiohttp import web
 from lxml import etree
 import pytest
 
@@ -34,7 +33,6 @@ from tests.sim.onvif import (
     WSNT,
     WSSE,
     WSU,
-    OnvifService,
     OnvifSim,
 )
 
@@ -42,11 +40,6 @@ TER = "http://www.onvif.org/ver10/error"
 NS = {"s": SOAP12, "tds": TDS, "tev": TEV, "tt": TT, "wsnt": WSNT,
       "wsa": "http://www.w3.org/2005/08/addressing", "wstop": "http://docs.oasis-open.org/wsn/t-1"}
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 @pytest.fixture
@@ -337,24 +330,8 @@ def _envelope(body: str) -> bytes:
 # -- mounting ----------------------------------------------------------------------------
 
 
-class _CgiWithOnvif(CgiMessageSim):
-    """A dialect simulator with the ONVIF service mounted, as the lead will do."""
-
-    def __init__(self) -> None:
-        super().__init__(username=USERNAME, password=PASSWORD)
-        self.onvif = OnvifService(username=USERNAME, password=PASSWORD)
-
-    def setup_routes(self, app: web.Application) -> None:
-        self.onvif.add_routes(app)  # before the dialect's catch-all routes
-        super().setup_routes(app)
-
-    def _forget_on_reboot(self) -> None:
-        super()._forget_on_reboot()
-        self.onvif.reboot()
-
-
 async def test_mounts_on_a_dialect_simulator(session: aiohttp.ClientSession) -> None:
-    async with _CgiWithOnvif() as sim:
+    async with CgiMessageSim(username=USERNAME, password=PASSWORD) as sim:
         status, _root = await soap(session, f"{sim.base_url}/onvif/device_service",
                                    "<tds:GetSystemDateAndTime/>")
         assert status == 200

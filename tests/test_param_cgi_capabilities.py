@@ -8,8 +8,6 @@ is undecided and asked again at the next settings refresh.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -34,11 +32,6 @@ AMBIGUOUS = {
 }
 NOT_SUPPORTED = (200, "error, Return=-22\r\n")
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 async def _connect(session: aiohttp.ClientSession, sim: ParamCgiSim) -> ParamCgiCamera:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
@@ -28,11 +26,6 @@ from tests.sim.param_cgi import ParamCgiSim
 
 CREDS = Credentials(USERNAME, PASSWORD)
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 async def _camera(session: aiohttp.ClientSession, sim: ParamCgiSim) -> ParamCgiCamera:

@@ -6,7 +6,6 @@ reproduced against the simulator over real sockets.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import logging
 
 import aiohttp
@@ -44,11 +43,6 @@ IPC = "00:12:34:56:78:9a"
 NVR = "00:12:34:00:00:05"
 LIMITS_LOGGER = "custom_components.cgi_camera.client.limits"
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 async def _connect(

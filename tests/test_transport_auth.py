@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import logging
 from urllib.parse import quote
 
@@ -13,17 +12,13 @@ import pytest
 from custom_components.cgi_camera.client.digest import DigestAuth, parse_challenge
 from custom_components.cgi_camera.client.transport import Credentials, Transport
 from tests.conftest import PASSWORD, USERNAME
+from tests.helpers import serve, start_server
 from tests.sim.cgi_message import CgiMessageSim
 
 CREDS = Credentials(USERNAME, PASSWORD)
 PATH = "/cgi/sys_get"
 QUERY = (("Group", "DeviceInfo"),)
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _transport(session: aiohttp.ClientSession, sim: CgiMessageSim) -> Transport:
@@ -204,21 +199,12 @@ async def test_unanswerable_challenges_are_not_retried(
         seen.append(request.headers.get("Authorization"))
         return web.Response(status=401, headers={"WWW-Authenticate": challenge})
 
-    app = web.Application()
-    app.router.add_get("/x", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        port = runner.addresses[0][1]
+    async with serve(handler) as port:
         transport = Transport(session, "127.0.0.1", port, timeout=5)
         transport.use_auth(CREDS, "digest")
         assert (await transport.get("/x")).status == 401
         assert (await transport.get("/x")).status == 401
         assert seen == [None, None]  # nothing we could answer: never a password
-    finally:
-        await runner.cleanup()
 
 
 class Offering:
@@ -245,13 +231,7 @@ class Offering:
         return [s.split()[0] if s else "none" for s in self.seen]
 
     async def __aenter__(self) -> Offering:
-        app = web.Application()
-        app.router.add_get("/{tail:.*}", self._answer)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.port = await start_server(self._answer)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

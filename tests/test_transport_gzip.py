@@ -28,6 +28,7 @@ from custom_components.cgi_camera.client.errors import ProtocolError
 from custom_components.cgi_camera.client.models import StreamKind
 from custom_components.cgi_camera.client.transport import BODY_LIMIT, Credentials, Transport
 from tests.conftest import PASSWORD, USERNAME
+from tests.helpers import serve
 from tests.sim.base import compress
 from tests.sim.uid_xml import UidXmlSim
 
@@ -52,11 +53,6 @@ def allocation_peak() -> Iterator[Peak]:
         _current, peak.bytes = tracemalloc.get_traced_memory()
         tracemalloc.stop()
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 @pytest.fixture
@@ -178,15 +174,7 @@ async def test_bad_compressed_answers_are_protocol_errors(
     async def handler(request: web.Request) -> web.StreamResponse:
         return web.Response(body=body, headers={"Content-Encoding": encoding})
 
-    app = web.Application()
-    app.router.add_get("/x", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        transport = Transport(session, "127.0.0.1", runner.addresses[0][1], timeout=5)
+    async with serve(handler) as port:
+        transport = Transport(session, "127.0.0.1", port, timeout=5)
         with pytest.raises(ProtocolError):
             await transport.get("/x")
-    finally:
-        await runner.cleanup()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -33,11 +33,6 @@ from tests.sim.uid_xml import UidXmlSim
 
 CREDS = Credentials(USERNAME, PASSWORD)
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 async def _camera(session: aiohttp.ClientSession, sim: UidXmlSim) -> Camera:

@@ -7,7 +7,6 @@ and a bad value costs only itself (its group at most).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -31,11 +30,6 @@ HOSTILE = ("inf", "-inf", "nan", "1e999", HUGE, "123456789012345678901234567890"
 IDS = ["inf", "-inf", "nan", "1e999", "400_digits", "30_digits", "hex"]
 XML = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _sim(**kwargs: Any) -> UidXmlSim:

@@ -7,7 +7,6 @@ failing the whole set-up (or, worse, starting a re-authentication).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -31,11 +30,6 @@ CREDS = Credentials(USERNAME, PASSWORD)
 K = SettingKey
 MAC = "f0:00:00:29:06:9f"
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 def _sim(**kwargs: Any) -> UidXmlSim:

@@ -51,6 +51,7 @@ from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry, CgiCameraData
 from .entity import device_identifier, device_info
 from .names import entry_name
+from .onvif_link import OnvifLink, auth_issue_id as onvif_auth_issue_id
 from .recording_view import RecordingView
 from .services import async_setup_services
 from .stream_finder import (
@@ -119,20 +120,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     coordinator = SettingsCoordinator(hass, entry, camera)
     # Discovery has just read every setting: no second round trip for the first data.
     coordinator.async_set_updated_data(dict(camera.state))
-    alarms: AlarmCoordinator | None = None
-    if camera.capabilities.alarms or camera.capabilities.alarm_push:
-        alarms = AlarmCoordinator(
-            hass,
-            entry,
-            camera,
-            poll_interval=options.get(CONF_ALARM_INTERVAL, DEFAULT_ALARM_INTERVAL),
-            idle_timeout=options.get(CONF_ALARM_IDLE_TIMEOUT, DEFAULT_ALARM_IDLE_TIMEOUT),
-            auto_off=options.get(CONF_ALARM_AUTO_OFF, DEFAULT_ALARM_AUTO_OFF),
-        )
-        # The initial state; a failure leaves the alarm sensors unavailable until
-        # the stream connects or the next poll works.
-        await alarms.async_refresh()
-        entry.async_on_unload(alarms.async_stop)
+    # Every camera gets one, even without a readable alarm state: ONVIF may bring one.
+    alarms = AlarmCoordinator(
+        hass,
+        entry,
+        camera,
+        poll_interval=options.get(CONF_ALARM_INTERVAL, DEFAULT_ALARM_INTERVAL),
+        idle_timeout=options.get(CONF_ALARM_IDLE_TIMEOUT, DEFAULT_ALARM_IDLE_TIMEOUT),
+        auto_off=options.get(CONF_ALARM_AUTO_OFF, DEFAULT_ALARM_AUTO_OFF),
+    )
+    # The initial state; a failure leaves the alarm sensors unavailable until
+    # the stream connects or the next poll works.
+    await alarms.async_refresh()
+    entry.async_on_unload(alarms.async_stop)
+    onvif = OnvifLink(hass, entry, camera)
+    entry.async_on_unload(onvif.async_stop)
     entry.runtime_data = CgiCameraData(
         camera=camera,
         coordinator=coordinator,
@@ -142,6 +144,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
         clock=ClockWatch(hass, entry, camera),
         stream_finder=StreamFinder(hass, entry),
         alarms=alarms,
+        onvif=onvif,
         options=dict(options),
     )
 
@@ -163,6 +166,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.runtime_data.clock.async_start()
     entry.runtime_data.stream_finder.async_schedule()
+    onvif.async_start()
     entry.async_on_unload(entry.runtime_data.stream_finder.async_stop)
     return True
 
@@ -181,7 +185,7 @@ async def async_remove_config_entry_device(
 async def async_remove_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> None:
     """A deleted camera leaves no repair issue behind."""
     for issue in (clock_issue_id(entry), alarm_issue_id(entry), override_issue_id(entry),
-                  password_check.issue_id(entry)):
+                  password_check.issue_id(entry), onvif_auth_issue_id(entry)):
         ir.async_delete_issue(hass, DOMAIN, issue)
 
 

@@ -1,9 +1,13 @@
-"""Alarm states: pushed by the device's alarm stream, polled when there is none.
+"""Alarm states of one camera, merged from every feed it has; the bus events, fired here.
 
-One coordinator per camera. With a push stream, one listener task keeps it open,
-reconnects with exponential backoff and jitter, and polls the current state while
-the stream is down so nothing is missed. Every state change also goes out on the
-event bus as ``cgi_camera_alarm`` (which the device triggers listen to).
+A camera's alarms arrive through the client's :class:`~.client.alarm_feed.AlarmFeed`
+implementations: the dialect's push stream, ONVIF's pull point (both *live*: one
+listener task each, reconnected with exponential backoff and jitter) and the
+dialect's poll, which this coordinator schedules: fast while no live feed covers
+the camera (so nothing is missed in a gap), a slow reconcile while one does, none
+while the camera's own push stream is up. One state per source, whichever feed
+reports it first; every change goes out once on the event bus as
+``cgi_camera_alarm`` (which the device triggers listen to).
 
 A camera is untrusted, so what it pushes is bounded: at most
 :data:`~.client.limits.MAX_ALARM_SOURCES` sources per camera, bus events at
@@ -14,8 +18,9 @@ most every :data:`PUBLISH_INTERVAL`, and one auto-off timer per camera.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import contextlib
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import logging
 import random
@@ -28,8 +33,10 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .client import AlarmEvent, AuthError, Camera, CameraError, NotSupported
+from .client.alarm_feed import AlarmFeed, PollFeed, PushFeed
 from .client.limits import MAX_ALARM_SOURCES, warn_once
-from .client.models import AlarmSource, Heartbeat
+from .client.models import AlarmReading, AlarmSource, Heartbeat
+from .client.onvif import TopicEvent
 from .const import DOMAIN, EVENT_ALARM
 from .coordinator import update_errors
 from .entity import device_identifier, find_device
@@ -66,6 +73,13 @@ EVENT_RATE = 20.0
 PUBLISH_INTERVAL = 0.1
 # Pushed records applied between two chances for the event loop to run other work.
 YIELD_EVERY = 50
+# While a live feed other than the camera's push stream covers what the poll reads
+# (ONVIF events on cgi_action's IO input), the poll only reconciles, this often (s):
+# cheap camera web servers are reported to fail above about ten requests a minute.
+RECONCILE_INTERVAL = 60.0
+# A live "on" that its feed never ends (ONVIF firmware that drops the "off") turns
+# off after this long (s).
+STUCK_AFTER = 600.0
 
 AlarmStates = dict[AlarmSource, bool]
 
@@ -93,6 +107,26 @@ class TokenBucket:
         return True
 
 
+@dataclass(eq=False)
+class LiveFeed:
+    """A live feed the coordinator follows, and how it is doing."""
+
+    feed: AlarmFeed
+    # What a refused login means for this feed (push: re-authentication).
+    on_auth_refused: Callable[[], Awaitable[None]]
+    connected: bool = False
+    task: asyncio.Task[None] | None = None
+    lost_logged: bool = False
+    unexpected_logged: bool = False
+    drops: int = 0  # failures in a row, none healthy
+    # Sources this feed reported: with a poll, what the poll cannot see keeps it.
+    reported: set[AlarmSource] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return self.feed.name
+
+
 class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
     """Holds the on/off state of every alarm source of one camera."""
 
@@ -109,23 +143,28 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         auto_off: float,
     ) -> None:
         self.camera = camera
-        self.push = camera.capabilities.alarm_push
+        caps = camera.capabilities
         self._poll_interval = timedelta(seconds=poll_interval)
+        # The dialect's own alarm state, where it has one (poll_alarms).
+        self._poll = PollFeed(camera, _no_wait) if caps.alarms or caps.alarm_push else None
         super().__init__(
             hass,
             _POLL_LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} alarms {clean_name(entry.title) or entry.entry_id}",
-            # With a push stream, polling only runs while the stream is down.
-            update_interval=None if self.push else self._poll_interval,
+            update_interval=None,  # set by _retune() from the feeds' health
             always_update=False,
         )
         self.idle_timeout = idle_timeout
         self.auto_off = auto_off
-        self.stream_connected = False
-        self._stream_task: asyncio.Task[None] | None = None
-        # When (loop time) each momentary alarm turns off; one timer serves them all.
+        self.live: list[LiveFeed] = []
+        if caps.alarm_push:
+            self.live.append(LiveFeed(PushFeed(camera, idle_timeout), self._reauth))
+        self._started = False
+        # Deadlines (loop time) of momentary alarms and of live "on"s nobody ended;
+        # one timer serves them all.
         self._off_at: dict[AlarmSource, float] = {}
+        self._stuck_at: dict[AlarmSource, float] = {}
         self._off_timer: CALLBACK_TYPE | None = None
         self._off_due = 0.0
         self._sources: set[AlarmSource] = set()
@@ -134,9 +173,8 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         self._publish_timer: asyncio.TimerHandle | None = None
         self._publish_pending = False
         self._device_ids: dict[int, str] = {}
-        self._stream_lost_logged = False
-        self._unexpected_logged = False
-        self._drops = 0
+        self._topics_seen: set[str] = set()
+        self._retune()
 
     @property
     def title(self) -> str:
@@ -160,6 +198,59 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         self._sources.add(source)
         return True
 
+    # -- the feeds' health ----------------------------------------------------------
+
+    def _feed(self, name: str) -> LiveFeed | None:
+        return next((live for live in self.live if live.name == name), None)
+
+    @property
+    def push(self) -> bool:
+        """Whether the camera's own push stream is (still) one of the feeds."""
+        return self._feed("push") is not None
+
+    @property
+    def stream_connected(self) -> bool:
+        """The camera's own push stream is up."""
+        live = self._feed("push")
+        return live is not None and live.connected
+
+    @property
+    def onvif_connected(self) -> bool:
+        """The ONVIF pull point is up."""
+        live = self._feed("onvif")
+        return live is not None and live.connected
+
+    @property
+    def has_onvif(self) -> bool:
+        return self._feed("onvif") is not None
+
+    @property
+    def states_available(self) -> bool:
+        """Whether the alarm states can be trusted now: a live feed or the poll works."""
+        if any(live.connected for live in self.live):
+            return True
+        return self._poll is not None and self.last_update_success
+
+    def _retune(self) -> None:
+        """The poll's pace from the live feeds' health (see the module docstring)."""
+        if self._poll is None or self.stream_connected:
+            interval = None
+        elif self._covered():
+            interval = timedelta(seconds=RECONCILE_INTERVAL)
+        else:
+            interval = self._poll_interval
+        self.update_interval = interval
+
+    def _covered(self) -> bool:
+        """A connected live feed reports every kind the poll reads."""
+        assert self._poll is not None
+        wanted = self._poll.covers() or frozenset()
+        for live in self.live:
+            covers = live.feed.covers()
+            if live.connected and covers is not None and wanted <= covers:
+                return True
+        return False
+
     # -- polling ------------------------------------------------------------------
 
     async def _async_refresh(
@@ -175,36 +266,86 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         )
 
     async def _async_update_data(self) -> AlarmStates:
+        if self._poll is None:
+            return dict(self.data or {})
         with update_errors():
-            reported = await self.camera.poll_alarms()
-        states = dict.fromkeys(self.sources, False)
-        states.update((source, on) for source, on in reported.items() if self._admit(source))
+            reading = await self._poll.read()
+        return self._merge_reading(reading)
+
+    def _merge_reading(self, reading: AlarmReading) -> AlarmStates:
+        """The states after a poll: every source the dialect can see, as it says."""
+        states = dict(self.data or {})
+        seen = set(self.camera.capabilities.alarms)
+        for live in self.live:
+            if live.name == "push":
+                seen |= live.reported  # the push stream and the poll are one CGI
+        for source in seen:
+            states[source] = False
+        states.update(
+            (source, on) for source, on in reading.states.items() if self._admit(source)
+        )
         # A momentary alarm still counting down keeps its on state until its timer ends.
         for source in self._off_at:
             states[source] = True
+        states = {source: on for source, on in states.items() if source in self._sources}
         if self.data is not None:
             for source, active in states.items():
                 if active != self.data.get(source, False):
                     self._fire(source, active)
         return states
 
-    # -- push -----------------------------------------------------------------------
+    # -- live feeds -----------------------------------------------------------------
 
     @callback
     def async_start(self) -> None:
-        """Start the listener task (push) once the entities exist."""
-        if self.push and self._stream_task is None:
-            self._stream_task = self.config_entry.async_create_background_task(
-                self.hass, self._listen(), f"{DOMAIN} alarm stream {self.title}"
+        """Start following the live feeds once the entities exist."""
+        self._started = True
+        for live in self.live:
+            self._start(live)
+
+    @callback
+    def _start(self, live: LiveFeed) -> None:
+        if live.task is None:
+            live.task = self.config_entry.async_create_background_task(
+                self.hass, self._follow(live), f"{DOMAIN} alarm stream ({live.name}) {self.title}"
             )
 
+    @callback
+    def async_add_feed(
+        self,
+        feed: AlarmFeed,
+        *,
+        sources: set[AlarmSource] | None = None,
+        on_auth_refused: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Follow one more live feed (ONVIF, found after set-up).
+
+        ``sources`` are the alarms it announces: their entities exist before the
+        first event. ``on_auth_refused`` runs when the feed's login is refused
+        (default: the entry's re-authentication).
+        """
+        live = LiveFeed(feed, on_auth_refused or self._reauth)
+        self.live.append(live)
+        for source in sources or ():
+            self._admit(source)
+        if self._started:
+            self._start(live)
+        self.async_update_listeners()
+
     async def async_stop(self) -> None:
-        """Stop listening and cancel the auto-off timers."""
-        if self._stream_task is not None:
-            self._stream_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._stream_task
-            self._stream_task = None
+        """Stop following, release what the feeds hold, cancel the timers."""
+        for live in self.live:
+            if live.task is not None:
+                live.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await live.task
+                live.task = None
+        for live in self.live:
+            try:
+                await live.feed.close()
+            except Exception:
+                _LOGGER.debug("Closing the %s feed of %s failed", live.name, self.title,
+                              exc_info=True)
         self._cancel_timers()
         self._repair(False)
 
@@ -219,6 +360,7 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
             self._off_timer()
             self._off_timer = None
         self._off_at.clear()
+        self._stuck_at.clear()
         if self._publish_timer is not None:
             self._publish_timer.cancel()
             self._publish_timer = None
@@ -244,10 +386,13 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         elif not needed:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
 
-    async def _listen(self) -> None:
-        """Keep the stream open for as long as the entry is loaded.
+    async def _reauth(self) -> None:
+        self.config_entry.async_start_reauth(self.hass)
 
-        Only a refused login, a camera without a stream and cancellation end it:
+    async def _follow(self, live: LiveFeed) -> None:
+        """Keep one live feed open for as long as the entry is loaded.
+
+        Only a refused login, a camera without the feed and cancellation end it:
         anything else, even an exception nobody foresaw, is a drop to recover from.
         """
         backoff = BACKOFF_MIN
@@ -255,19 +400,13 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
             started = time.monotonic()
             unexpected: Exception | None = None
             try:
-                why = await self._follow_stream()
+                why = await self._consume(live)
             except AuthError:
-                self._stream_down("login refused")
-                self.config_entry.async_start_reauth(self.hass)
-                return  # no retries against a refused login: reauth takes over
+                self._feed_down(live, "login refused")
+                await live.on_auth_refused()
+                return  # no retries against a refused login
             except NotSupported:
-                # This model has no push stream after all: poll from now on.
-                _LOGGER.info("%s has no alarm stream; polling its alarms", self.title)
-                self.push = False
-                self.stream_connected = False
-                self.update_interval = self._poll_interval
-                await self.async_refresh()
-                self.async_update_listeners()
+                self._without(live)
                 return
             except CameraError as err:
                 why = str(err)
@@ -276,77 +415,102 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
                 why = f"unexpected {type(err).__name__}"
             if time.monotonic() - started >= HEALTHY_AFTER:
                 backoff = BACKOFF_MIN
-                self._drops = 0
-                self._unexpected_logged = False
-                self._repair(False)
+                live.drops = 0
+                live.unexpected_logged = False
+                if live.name == "push":
+                    self._repair(False)
             else:
-                self._drops += 1
-                self._repair(self._drops >= REPAIR_AFTER)
+                live.drops += 1
+                if live.name == "push":
+                    self._repair(live.drops >= REPAIR_AFTER)
             if unexpected is not None:
-                self._log_unexpected(unexpected)
-            self._stream_down(why)
+                self._log_unexpected(live, unexpected)
+            self._feed_down(live, why)
             await self.async_refresh()  # poll now: the gap must not hide an alarm
             # Full jitter keeps many cameras from reconnecting in lockstep.
             await asyncio.sleep(random.uniform(backoff / 2, backoff))
             backoff = min(backoff * 2, BACKOFF_MAX)
 
-    async def _follow_stream(self) -> str:
-        """Apply what one connection of the stream brings; why it ended, if it did."""
+    @callback
+    def _without(self, live: LiveFeed) -> None:
+        """The camera has no such feed after all: the others (and the poll) carry on."""
+        if live.name == "push":
+            _LOGGER.info("%s has no alarm stream; polling its alarms", self.title)
+        else:
+            _LOGGER.info("%s has no %s alarm feed after all", self.title, live.name)
+        self.live.remove(live)
+        self._retune()
+        self.hass.async_create_task(self.async_refresh(), eager_start=True)
+        self.async_update_listeners()
+
+    async def _consume(self, live: LiveFeed) -> str:
+        """Apply what one connection of the feed brings; why it ended, if it did."""
         applied = 0
-        async for item in self.camera.alarm_stream(self.idle_timeout):
+        async for item in live.feed.updates():
             if isinstance(item, Heartbeat):
-                if not self.stream_connected:
-                    await self._stream_up()
+                if not live.connected:
+                    await self._feed_up(live)
                 continue
-            self._apply(item)
+            if not live.connected:
+                await self._feed_up(live)  # an update proves it alive as well
+            if isinstance(item, TopicEvent):
+                self._topic(item)
+            elif isinstance(item, AlarmReading):
+                self.async_set_updated_data(self._merge_reading(item))
+            else:
+                live.reported.add(item.source)
+                self._apply(item, capped=live.name != "push")
             applied += 1
             if applied % YIELD_EVERY == 0:
                 # Records already buffered parse without a pause: let the rest of
                 # Home Assistant run while a camera floods.
                 await asyncio.sleep(0)
-        return "closed by the camera"
+        return f"{live.name} closed by the camera"
 
-    def _log_unexpected(self, err: Exception) -> None:
-        """One traceback per camera until the stream is healthy again."""
-        if self._unexpected_logged:
-            _LOGGER.debug("Alarm stream of %s failed again: %r", self.title, err)
+    def _log_unexpected(self, live: LiveFeed, err: Exception) -> None:
+        """One traceback per camera and feed until the feed is healthy again."""
+        if live.unexpected_logged:
+            _LOGGER.debug("Alarm %s of %s failed again: %r", _feed_words(live), self.title,
+                          err)
             return
-        self._unexpected_logged = True
+        live.unexpected_logged = True
         _LOGGER.error(
-            "Alarm stream of %s failed unexpectedly; reconnecting and polling meanwhile",
-            self.title, exc_info=err,
+            "Alarm %s of %s failed unexpectedly; reconnecting and polling meanwhile",
+            _feed_words(live), self.title, exc_info=err,
         )
 
-    async def _stream_up(self) -> None:
-        self.stream_connected = True
-        self.update_interval = None
-        if self._stream_lost_logged:
-            _LOGGER.info("Alarm stream of %s is back", self.title)
-            self._stream_lost_logged = False
+    async def _feed_up(self, live: LiveFeed) -> None:
+        live.connected = True
+        self._retune()
+        if live.lost_logged:
+            _LOGGER.info("Alarm %s of %s is back", _feed_words(live), self.title)
+            live.lost_logged = False
         # One poll resynchronises whatever changed while we were not listening.
         await self.async_refresh()
         self.async_update_listeners()
 
     @callback
-    def _stream_down(self, why: str) -> None:
-        was_connected = self.stream_connected
-        self.stream_connected = False
-        self.update_interval = self._poll_interval
-        if not self._stream_lost_logged:
+    def _feed_down(self, live: LiveFeed, why: str) -> None:
+        was_connected = live.connected
+        live.connected = False
+        self._retune()
+        if not live.lost_logged:
             # Info, not a warning: it heals itself with no alarm lost (the gap is
             # polled), a camera that is gone already has its warning from the
             # settings refresh, and a stream that keeps failing raises a repair issue.
             _LOGGER.info(
-                "Alarm stream of %s %s (%s); polling until it is back",
+                "Alarm %s of %s %s (%s); polling until it is back",
+                _feed_words(live),
                 self.title,
                 "dropped" if was_connected else "unavailable",
                 why,
             )
-            self._stream_lost_logged = True
+            live.lost_logged = True
         self.async_update_listeners()
 
     @callback
-    def _apply(self, event: AlarmEvent) -> None:
+    def _apply(self, event: AlarmEvent, *, capped: bool = False) -> None:
+        """One state change from a live feed; ``capped``: its "on" may be left open."""
         source = event.source
         if not self._admit(source):
             return
@@ -358,13 +522,33 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         previous = states.get(source, False)
         states[source] = event.active
         if event.momentary and event.active:
-            self._arm_auto_off(source)
+            self._arm(self._off_at, source, self.auto_off)
+        elif capped and event.active:
+            if source not in self._stuck_at:
+                self._arm(self._stuck_at, source, STUCK_AFTER)
         elif not event.active:
             self._off_at.pop(source, None)
+            self._stuck_at.pop(source, None)
         if event.active != previous or (event.momentary and event.active):
             self._fire(source, event.active)
         self.last_update_success = True
         self._publish()
+
+    @callback
+    def _topic(self, event: TopicEvent) -> None:
+        """An event no alarm kind covers: on the bus with its topic, no entity."""
+        if event.topic not in self._topics_seen and len(self._topics_seen) < MAX_ALARM_SOURCES:
+            self._topics_seen.add(event.topic)
+            _LOGGER.debug("%s sends the ONVIF topic %s, which no alarm kind covers",
+                          self.title, event.topic)
+        if not self._events.take():
+            self._event_dropped()
+            return
+        self.hass.bus.async_fire(
+            EVENT_ALARM,
+            {"device_id": self._device_id(1), "kind": "topic", "topic": event.topic[:256],
+             "channel": 1, "index": 1, "active": event.active},
+        )
 
     @callback
     def _publish(self) -> None:
@@ -383,35 +567,44 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
             self._publish()
 
     @callback
-    def _arm_auto_off(self, source: AlarmSource) -> None:
-        self._off_at[source] = self.hass.loop.time() + self.auto_off
-        if self._off_timer is None:
-            self._schedule_auto_off(self.auto_off)
+    def _arm(self, deadlines: dict[AlarmSource, float], source: AlarmSource,
+             delay: float) -> None:
+        due = deadlines[source] = self.hass.loop.time() + delay
+        if self._off_timer is None or due < self._off_due:
+            self._schedule_auto_off(delay)
 
     @callback
     def _schedule_auto_off(self, delay: float) -> None:
+        if self._off_timer is not None:
+            self._off_timer()
         self._off_due = self.hass.loop.time() + delay
         self._off_timer = async_call_later(self.hass, delay, self._auto_off)
 
     @callback
     def _auto_off(self, _now: datetime) -> None:
-        """Turn off the momentary alarms whose time is up; wait for the next one.
+        """Turn off the alarms whose time is up; wait for the next one.
 
         Due is what was due when the timer was set for (the loop's clock, which no
         wall-clock step moves), or is due by now.
         """
         self._off_timer = None
         due_by = max(self._off_due, self.hass.loop.time())
-        due = [source for source, at in self._off_at.items() if at <= due_by]
-        for source in due:
-            del self._off_at[source]
-            if self.data and self.data.get(source):
-                self.data[source] = False
-                self._fire(source, False)
-        if due:
+        turned_off = False
+        for deadlines in (self._off_at, self._stuck_at):
+            for source in [s for s, at in deadlines.items() if at <= due_by]:
+                del deadlines[source]
+                if self.data and self.data.get(source):
+                    if deadlines is self._stuck_at:
+                        _LOGGER.debug("%s never ended its %s alarm: turned off after %.0f s",
+                                      self.title, source.key, STUCK_AFTER)
+                    self.data[source] = False
+                    self._fire(source, False)
+                    turned_off = True
+        if turned_off:
             self._publish()
-        if self._off_at:
-            wait = min(self._off_at.values()) - self.hass.loop.time()
+        pending = [*self._off_at.values(), *self._stuck_at.values()]
+        if pending:
+            wait = min(pending) - self.hass.loop.time()
             self._schedule_auto_off(max(wait, 0.01))
 
     # -- events ---------------------------------------------------------------------
@@ -452,3 +645,15 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
                 self.title, EVENT_BURST, EVENT_RATE, EVENT_ALARM,
             )
         self.events_dropped += 1
+
+
+async def _no_wait() -> None:
+    """The poll feed's tick where the coordinator's own schedule is the clock."""
+
+
+def _feed_words(live: LiveFeed) -> str:
+    """How logs name a feed: the camera's "stream", ONVIF's "events"."""
+    return _FEED_WORDS.get(live.name, f"{live.name} events")
+
+
+_FEED_WORDS = {"push": "stream"}

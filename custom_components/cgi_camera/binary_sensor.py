@@ -52,6 +52,12 @@ STREAM = BinarySensorEntityDescription(
     device_class=D.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
+ONVIF_EVENTS = BinarySensorEntityDescription(
+    key="onvif_events",
+    translation_key="onvif_events",
+    device_class=D.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
 
 
 def description(source: AlarmSource) -> BinarySensorEntityDescription:
@@ -75,6 +81,7 @@ async def async_setup_entry(
     if alarms is None:
         return
     known: set[AlarmSource] = set()
+    feeds: set[str] = set()
 
     @callback
     def _add_new() -> None:
@@ -83,10 +90,13 @@ async def async_setup_entry(
         if new:
             known.update(new)
             async_add_entities(AlarmSensor(alarms, source) for source in new)
+        # A connectivity sensor per live feed, as feeds turn up (ONVIF after set-up).
+        for description, present in ((STREAM, alarms.push), (ONVIF_EVENTS, alarms.has_onvif)):
+            if present and description.key not in feeds:
+                feeds.add(description.key)
+                async_add_entities([FeedSensor(alarms, description)])
 
     _add_new()
-    if alarms.push:
-        async_add_entities([StreamSensor(alarms)])
     entry.async_on_unload(alarms.async_add_listener(_add_new))
     alarms.async_start()
 
@@ -106,24 +116,26 @@ class AlarmSensor(CoordinatorEntity[AlarmCoordinator], BinarySensorEntity):
 
     @property
     def available(self) -> bool:
-        # Pushed states stay valid while the stream is up, whatever polling did.
-        return self.coordinator.stream_connected or super().available
+        # Live states stay valid while a live feed is up, whatever polling did.
+        return self.coordinator.states_available
 
     @property
     def is_on(self) -> bool:
         return bool((self.coordinator.data or {}).get(self.source, False))
 
 
-class StreamSensor(CoordinatorEntity[AlarmCoordinator], BinarySensorEntity):
-    """Connected while the camera's alarm push stream is up."""
+class FeedSensor(CoordinatorEntity[AlarmCoordinator], BinarySensorEntity):
+    """Connected while a live alarm feed (the camera's push stream, ONVIF) is up."""
 
     _attr_has_entity_name = True
-    entity_description = STREAM
 
-    def __init__(self, coordinator: AlarmCoordinator) -> None:
+    def __init__(
+        self, coordinator: AlarmCoordinator, description: BinarySensorEntityDescription
+    ) -> None:
         super().__init__(coordinator)
         entry = coordinator.config_entry
-        self._attr_unique_id = unique_id(entry, STREAM.key)
+        self.entity_description = description
+        self._attr_unique_id = unique_id(entry, description.key)
         self._attr_device_info = device_info(entry, coordinator.camera)
 
     @property
@@ -132,4 +144,6 @@ class StreamSensor(CoordinatorEntity[AlarmCoordinator], BinarySensorEntity):
 
     @property
     def is_on(self) -> bool:
+        if self.entity_description.key == ONVIF_EVENTS.key:
+            return self.coordinator.onvif_connected
         return self.coordinator.stream_connected

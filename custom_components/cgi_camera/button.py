@@ -13,6 +13,7 @@ from homeassistant.components.button import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Action, Camera, PresetOp
@@ -64,12 +65,15 @@ DESCRIPTIONS: dict[Action, CgiButtonDescription] = {
 }
 
 
+PRESET_KEY = "ptz_preset_"
+
+
 def _preset(number: int, name: str | None) -> CgiButtonDescription:
     async def press(camera: Camera) -> None:
         await camera.ptz_preset(PresetOp.GOTO, number)
 
     return CgiButtonDescription(
-        key=f"ptz_preset_{number}",
+        key=f"{PRESET_KEY}{number}",
         translation_key="ptz_preset",
         translation_placeholders={"preset": name or str(number)},
         press=press,
@@ -99,17 +103,31 @@ async def async_setup_entry(
     ambiguously then) get their buttons at the refresh that finds them.
     """
     coordinator = entry.runtime_data.coordinator
-    done: set[str] = set()
+    done: dict[str, CgiButton] = {}
 
     @callback
-    def _add_new() -> None:
-        new = [d for d in _descriptions(coordinator.camera) if d.key not in done]
-        done.update(d.key for d in new)
+    def _sync() -> None:
+        wanted = {d.key: d for d in _descriptions(coordinator.camera)}
+        # Preset buttons the camera's list replaced (ONVIF names for the blind
+        # "Go to preset N"): removed, and added again under their new name.
+        registry = er.async_get(hass)
+        for key, button in list(done.items()):
+            described = wanted.get(key)
+            if key.startswith(PRESET_KEY) and (
+                described is None or described.translation_placeholders
+                != button.entity_description.translation_placeholders
+            ):
+                del done[key]
+                if button.registry_entry is not None:
+                    registry.async_remove(button.registry_entry.entity_id)
+        new = [d for key, d in wanted.items() if key not in done]
         if new:
-            async_add_entities(CgiButton(coordinator, d) for d in new)
+            buttons = [CgiButton(coordinator, d) for d in new]
+            done.update((b.entity_description.key, b) for b in buttons)
+            async_add_entities(buttons)
 
-    _add_new()
-    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+    _sync()
+    entry.async_on_unload(coordinator.async_add_listener(_sync))
 
 
 def _descriptions(camera: Camera) -> list[CgiButtonDescription]:

@@ -58,6 +58,8 @@ from .const import (
     CONF_ALARM_INTERVAL,
     CONF_AUTH_SCHEME,
     CONF_DIALECT,
+    CONF_ONVIF,
+    CONF_ONVIF_PORT,
     CONF_RTSP_PORT,
     CONF_RTSP_URL,
     CONF_SCAN_INTERVAL,
@@ -66,11 +68,14 @@ from .const import (
     DEFAULT_ALARM_AUTO_OFF,
     DEFAULT_ALARM_IDLE_TIMEOUT,
     DEFAULT_ALARM_INTERVAL,
+    DEFAULT_ONVIF,
     DEFAULT_PORT,
     DEFAULT_RTSP_PORT,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_STREAM,
     DOMAIN,
+    ONVIF_AUTO,
+    ONVIF_OFF,
 )
 from .data import CgiCameraConfigEntry
 from .names import clean_name, entry_name
@@ -300,7 +305,7 @@ class CgiCameraOptionsFlow(OptionsFlowBase):
         if user_input is not None:
             user_input = {k: v for k, v in user_input.items() if v not in ("", None)}
             for key in (CONF_SCAN_INTERVAL, CONF_RTSP_PORT, CONF_ALARM_IDLE_TIMEOUT,
-                        CONF_ALARM_AUTO_OFF):
+                        CONF_ALARM_AUTO_OFF, CONF_ONVIF_PORT):
                 if key in user_input:
                     user_input[key] = int(user_input[key])
             errors = await self._validate(user_input)
@@ -408,6 +413,17 @@ def _options_schema() -> vol.Schema:
             ),
             vol.Optional(CONF_SNAPSHOT_URL): TextSelector(
                 TextSelectorConfig(type=TextSelectorType.URL)
+            ),
+            vol.Required(CONF_ONVIF, default=DEFAULT_ONVIF): SelectSelector(
+                SelectSelectorConfig(
+                    options=[ONVIF_AUTO, ONVIF_OFF],
+                    translation_key=CONF_ONVIF,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            # 0: where the camera's CGI says, its web port, then the usual ones.
+            vol.Required(CONF_ONVIF_PORT, default=0): NumberSelector(
+                NumberSelectorConfig(min=0, max=65535, mode=NumberSelectorMode.BOX)
             ),
         }
     )

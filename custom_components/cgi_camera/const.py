@@ -20,6 +20,12 @@ CONF_ALARM_AUTO_OFF: Final = "alarm_auto_off"
 # How the camera authenticated last time (client ``Camera.auth_scheme``), so the next
 # set-up starts with it: a Digest-only camera is never sent Basic.
 CONF_AUTH_SCHEME: Final = "auth_scheme"
+# ONVIF beside the CGI (events, stream URLs, presets): "auto" looks for it, "off" not.
+CONF_ONVIF: Final = "onvif"
+CONF_ONVIF_PORT: Final = "onvif_port"  # option: where to look (0 = the usual places)
+CONF_ONVIF_FOUND_PORT: Final = "onvif_found_port"  # data: where it answered last time
+ONVIF_AUTO: Final = "auto"
+ONVIF_OFF: Final = "off"
 
 DEFAULT_PORT: Final = 80
 DEFAULT_HTTPS_PORT: Final = 443
@@ -32,6 +38,7 @@ DEFAULT_RTSP_PORT: Final = 554
 DEFAULT_ALARM_IDLE_TIMEOUT: Final = 60
 # Alarms the camera never reports as ended turn off after this long.
 DEFAULT_ALARM_AUTO_OFF: Final = 10
+DEFAULT_ONVIF: Final = "auto"
 
 EVENT_ALARM: Final = "cgi_camera_alarm"
 # How often the client gets a chance to keep its session alive.

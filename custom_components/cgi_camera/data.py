@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .alarms import AlarmCoordinator
     from .clock_watch import ClockWatch
     from .coordinator import SettingsCoordinator
+    from .onvif_link import OnvifLink
     from .stream_finder import StreamFinder
 
 
@@ -27,7 +28,8 @@ class CgiCameraData:
     snapshot_url: str | None  # user override, without credentials
     clock: ClockWatch
     stream_finder: StreamFinder
-    alarms: AlarmCoordinator | None = None  # only for cameras that report alarms
+    alarms: AlarmCoordinator | None = None  # every camera has one (None only in tests)
+    onvif: OnvifLink | None = None
     # The options this set-up ran with (a changed copy means: reload).
     options: dict[str, Any] = field(default_factory=dict)
 

@@ -65,4 +65,9 @@ async def async_get_config_entry_diagnostics(
         "login_verified": camera.login_verified,
         "auth_scheme": camera.auth_scheme,
         "alarm_events_dropped": None if data.alarms is None else data.alarms.events_dropped,
+        "alarm_feeds": {} if data.alarms is None else {
+            live.name: {"connected": live.connected, "drops": live.drops}
+            for live in data.alarms.live
+        },
+        "onvif": None if data.onvif is None else data.onvif.status,
     }

@@ -18,7 +18,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 
-from .client import Camera, StreamKind
+from .client import Camera, StreamKind, redact_url
 from .const import CONF_RTSP_PORT, CONF_RTSP_URL, DEFAULT_RTSP_PORT, DOMAIN
 from .names import entry_name
 
@@ -99,6 +99,26 @@ class StreamFinder:
         if self._unsub is not None:
             self._unsub()
         self._unsub = None
+
+    async def async_look_again(self) -> None:
+        """Look for every channel now: another source of URLs (ONVIF) turned up.
+
+        A channel whose lookup now finds another URL (the device's own before our
+        guesses) switches to it; the override, when set, stays the only candidate.
+        """
+        data = self.entry.runtime_data
+        found = await async_find_streams(data.camera, self.entry, data.stream,
+                                         list(data.stream_urls))
+        if self._stopped:
+            return
+        changed = {channel: url for channel, url in found.items()
+                   if url and url != data.stream_urls.get(channel)}
+        if changed:
+            data.stream_urls.update(changed)
+            _LOGGER.debug("RTSP stream of %s now %s", entry_name(self.entry), ", ".join(
+                f"channel {c}: {redact_url(u)}" for c, u in sorted(changed.items())))
+            async_update_override_issue(self.hass, self.entry, data.stream_urls)
+            async_dispatcher_send(self.hass, signal_streams_found(self.entry))
 
     async def _retry(self, _now: datetime) -> None:
         self._unsub = None

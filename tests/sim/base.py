@@ -91,6 +91,10 @@ class _Waiters:
                 del self.events[event]
 
 
+async def _cleanup(runners: list[web.AppRunner]) -> None:
+    await asyncio.gather(*(runner.cleanup() for runner in runners))
+
+
 @functools.cache
 def compress(body: bytes | int, encoding: str) -> bytes:
     """``body`` (or that many zero bytes: a bomb) gzip- or deflate-compressed.
@@ -171,6 +175,9 @@ class SimServer:
         self._ssl_context = ssl_context
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
+        # The second listener (setup_side_routes), on a port of its own.
+        self._side_runner: web.AppRunner | None = None
+        self._side_port: int | None = None
         self._faults: dict[str, Fault] = {}
         self._waiters = _Waiters()
         self._bg_tasks: set[asyncio.Task[Any]] = set()
@@ -210,6 +217,15 @@ class SimServer:
     def setup_routes(self, app: web.Application) -> None:
         """Register the dialect's routes on a freshly built application."""
 
+    def setup_side_routes(self, app: web.Application) -> bool:
+        """Register the routes of a second listener (a service the device runs on a
+        port of its own, e.g. ONVIF); False, the default, when it has none.
+
+        Built and torn down with the main listener (offline, reboots), with the same
+        request log, faults and TLS; :attr:`side_port` stays the same across restarts.
+        """
+        return False
+
     # ------------------------------------------------------------ properties
 
     @property
@@ -221,6 +237,11 @@ class SimServer:
         if self._port is None:
             raise RuntimeError("server has not been started yet")
         return self._port
+
+    @property
+    def side_port(self) -> int | None:
+        """The second listener's port; None when there is none (or before start)."""
+        return self._side_port if self._side_runner is not None else None
 
     @property
     def scheme(self) -> str:
@@ -283,6 +304,23 @@ class SimServer:
             middlewares=[self._track_middleware, self._fault_middleware]
         )
         self.setup_routes(app)
+        runner, site = await self._start_app(app, port)
+        side = web.Application(middlewares=[self._track_middleware, self._fault_middleware])
+        if self.setup_side_routes(side):
+            try:
+                side_runner, _site = await self._start_app(side, self._side_port or 0)
+            except BaseException:
+                await runner.cleanup()
+                raise
+            self._side_runner = side_runner
+            self._side_port = side_runner.addresses[0][1]
+        self._runner, self._site = runner, site
+        self._closing = False
+        self._port = runner.addresses[0][1]
+
+    async def _start_app(
+        self, app: web.Application, port: int
+    ) -> tuple[web.AppRunner, web.TCPSite]:
         # Short shutdown timeout: hung handlers are released explicitly, this
         # is only a safety net so stop() can never block a test for a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
@@ -293,20 +331,19 @@ class SimServer:
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner, self._site = runner, site
-        self._closing = False
-        self._port = runner.addresses[0][1]
+        return runner, site
 
     async def _shutdown_listener(self) -> None:
         runner = self._runner
         if runner is not None:
-            self._runner = self._site = None
+            runners = [runner] if self._side_runner is None else [runner, self._side_runner]
+            self._runner = self._site = self._side_runner = None
             self._closing = True
             self._waiters.release()
             # Own task + shield: if the caller (e.g. a reboot task) is cancelled
             # mid-cleanup, the cleanup still finishes and stop() awaits it.
             self._cleanup_task = asyncio.get_running_loop().create_task(
-                runner.cleanup()
+                _cleanup(runners)
             )
         task = self._cleanup_task
         if task is None:

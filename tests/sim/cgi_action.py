@@ -33,6 +33,10 @@ example form), ``stalled`` (never answered).
 Records: ``failed_logins``, ``set_calls`` [(action, json)], ``ptz_log``, ``reboots``,
 ``door_opens``, ``time_sets``, ``dangerous_calls``, ``posts``, ``get_refusals``,
 ``rtsp_failed_logins``, ``rtsp_requests`` [(path, authorization sent)].
+
+ONVIF (:class:`~.onvif.OnvifCamera`: ``onvif``, ``onvif_port``, ``onvif_password``):
+getWiredNetwork reports the port it really listens on as ``onvifPort`` (003 §11.1's
+example prints 8080 beside ``webPort`` 80); without ONVIF the key is absent.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from .base import SimServer
+from .onvif import OnvifCamera, OnvifFacts, OnvifPortMode
 
 Variant = Literal["cbt", "h01", "post"]
 RtspAuth = Literal["digest", "basic", "open"]
@@ -138,7 +142,7 @@ def md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-class CgiActionSim(SimServer):
+class CgiActionSim(OnvifCamera):
     """A cgi_action camera on 127.0.0.1."""
 
     def __init__(
@@ -152,6 +156,9 @@ class CgiActionSim(SimServer):
         ptz: bool = True,
         rtsp_port: int = 554,
         rtsp_auth: RtspAuth | None = None,
+        onvif: bool = True,
+        onvif_port: OnvifPortMode = "http",
+        onvif_password: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -196,6 +203,19 @@ class CgiActionSim(SimServer):
         self.time_sets: list[dict[str, Any]] = []
         self.dangerous_calls: list[str] = []
         self.posts: list[str] = []
+        self.init_onvif(
+            enabled=onvif, port=onvif_port, password=onvif_password,
+            manufacturer="IPCamera", model=self.model,
+            firmware=self.groups["SysConfig"]["version"],
+            stream_paths=("stream_0", "stream_1"),
+        )
+
+    def onvif_facts(self) -> OnvifFacts:
+        return OnvifFacts(
+            username=self.username, password=self.password, mac=self.mac.replace("-", ":"),
+            serial=self.device_id, rtsp_port=int(self.groups["RtspConf"]["rtsp_port"]),
+            ptz=self.ptz, clock_offset=self.clock_offset,
+        )
 
     # ================================================================ RTSP
 
@@ -221,6 +241,7 @@ class CgiActionSim(SimServer):
     # ================================================================ routing
 
     def setup_routes(self, app: web.Application) -> None:
+        self.mount_onvif(app)
         app.on_response_prepare.append(self._strip_headers)  # type: ignore[arg-type]  # aiohttp's Signal typing
         app.router.add_get("/action/cgi_action", self._get)
         app.router.add_get("/action/cgi_images", self._images)
@@ -230,7 +251,8 @@ class CgiActionSim(SimServer):
 
     async def _strip_headers(self, request: web.Request, response: web.StreamResponse) -> None:
         # The seed's headers: no Content-Type on action answers, no Server header.
-        if request.path != "/action/cgi_images" and response.status == 200:
+        action = request.path.startswith("/action/") and request.path != "/action/cgi_images"
+        if action and response.status == 200:
             response.headers.popall("Content-Type", None)
         response.headers.popall("Server", None)
 
@@ -323,6 +345,7 @@ class CgiActionSim(SimServer):
             "getStorageInfo": lambda: [("devs", copy.deepcopy(self.storage))],
             "getWifiStatus": lambda: list(self.wifi.items()),
             "getIOAlarmIn": lambda: [("status", self.io_status)],
+            "getWiredNetwork": self._wired_network,
             "getFmtSnap": self._fmt_snap,
             "restart": self._restart,
             "openDoor": self._open_door,
@@ -375,6 +398,15 @@ class CgiActionSim(SimServer):
         if "CurTime" in params:
             self.clock_offset = int(params["CurTime"]) - time.time()
         return []
+
+    def _wired_network(self) -> list[tuple[str, Any]]:
+        # 003 §11.1's example, with the ports this device really listens on.
+        items: list[tuple[str, Any]] = [("DHCP", 0), ("manual_dns", 0), ("webPort", self.port)]
+        if self.onvif_listen_port is not None:
+            items.append(("onvifPort", self.onvif_listen_port))
+        items += [("IP", self.host), ("gateway", "192.168.1.1"),
+                  ("subnet_mask", "255.255.255.0"), ("DNS", "1.2.4.8"), ("DNS2", "8.8.8.8")]
+        return items
 
     def _restart(self) -> list[tuple[str, Any]]:
         self.simulate_reboot()

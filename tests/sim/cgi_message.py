@@ -18,6 +18,9 @@ Knobs:
   ``overrides`` (firmware quirks per ``"<cgi>"`` or ``"<cgi>?Group=<group>"``, checked
   after the login: a result code such as ``"402"`` answered inside HTTP 200, an int
   HTTP status, raw ``bytes`` served as a 200 body, or ``"hang"``).
+- ONVIF (:class:`~.onvif.OnvifCamera`): ``onvif``, ``onvif_port``, ``onvif_password``;
+  ``netport_get`` NetPortInfo reports the port it really listens on as ``OnvifPort``
+  (004 §3.10.1), 0 without ONVIF.
 
 Records: ``set_calls``, ``ptz_log``, ``dangerous_calls`` (factory reset, SD
 operations, user_*, rs485_*, serial/network writes), ``failed_logins``, ``reboots``,
@@ -42,7 +45,7 @@ from aiohttp import web
 
 from custom_components.cgi_camera.client.digest import parse_challenge
 
-from .base import SimServer
+from .onvif import OnvifCamera, OnvifFacts, OnvifPortMode
 
 AuthMode = Literal["basic", "digest", "none"]
 Format = Literal["xml", "truncated", "plain"]
@@ -84,7 +87,7 @@ class _Answer(Exception):
         self.code = code
 
 
-class CgiMessageSim(SimServer):
+class CgiMessageSim(OnvifCamera):
     """A cgi_message camera on 127.0.0.1."""
 
     def __init__(
@@ -107,6 +110,9 @@ class CgiMessageSim(SimServer):
         rtsp_port: int = 554,
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        onvif: bool = True,
+        onvif_port: OnvifPortMode = "http",
+        onvif_password: str | None = None,
     ) -> None:
         super().__init__(port=port, ssl_context=ssl_context)
         self.username = username
@@ -144,6 +150,12 @@ class CgiMessageSim(SimServer):
         self._nonces: dict[str, int] = {}  # live nonce -> uses left (or -1 = no limit)
         self._expired: set[str] = set()
         self._last_nc: dict[str, int] = {}
+        self.init_onvif(
+            enabled=onvif, port=onvif_port, password=onvif_password,
+            manufacturer="IPCamera", model=model,
+            firmware=self.value("DeviceInfo", "SoftwareVersion"),
+            inputs=0, stream_paths=("1/h264major", "1/h264minor"),
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -256,6 +268,13 @@ class CgiMessageSim(SimServer):
                 "PresetNumber": _i(1, "1 ... 255"),
                 "PresetTitle": _s(""),
             },
+            ("netport", "NetPortInfo"): {  # 004 §3.10.1; names from the §3.10.2 set
+                "HttpPort": _i(80, "1 ... 65535"),  # filled in on read
+                "VideoPort": _i(90, "1 ... 65535"),
+                "RtspPort": _i(554, "1 ... 65535"),  # filled in on read
+                "OnvifPort": _i(8999, "1 ... 65535"),  # filled in on read
+                "RecordPort": _i(8088, "1 ... 65535"),
+            },
             ("ptz", "SpeedInfo"): {
                 "PanSpeed": _i(6, "1 ... 8"),
                 "TiltSpeed": _i(6, "1 ... 8"),
@@ -264,7 +283,15 @@ class CgiMessageSim(SimServer):
             },
         }
 
+    def onvif_facts(self) -> OnvifFacts:
+        return OnvifFacts(
+            username=self.username, password=self.password, mac=self.mac,
+            serial=self.value("DeviceInfo", "SerialNum"), rtsp_port=self.rtsp_port,
+            ptz=self.ptz, clock_offset=self.clock_offset,
+        )
+
     def _forget_on_reboot(self) -> None:
+        super()._forget_on_reboot()
         # A restarted server knows none of its nonces: they come back as unknown
         # (stale=false), the case a client must not take for a wrong password.
         self._nonces.clear()
@@ -283,6 +310,7 @@ class CgiMessageSim(SimServer):
     # ---------------------------------------------------------------- routing
 
     def setup_routes(self, app: web.Application) -> None:
+        self.mount_onvif(app)
         app.router.add_route("*", "/cgi/{name}", self._cgi)
         app.router.add_get("/jpgimage/{channel}/image.jpg", self._jpeg)
         app.router.add_get("/mjpgstreamreq/{channel}/image.jpg", self._mjpeg)
@@ -292,7 +320,9 @@ class CgiMessageSim(SimServer):
         query = request.query
         group = query.get("Group", "")
         area, _, verb = name.rpartition("_")
-        if area in ("user", "rs485", "net", "netport") and verb in ("get", "set", "query"):
+        if area in ("user", "rs485", "net", "netport") and verb in ("get", "set", "query") and (
+            (area, verb) != ("netport", "get")  # ports only (004 §3.10.1): a harmless read
+        ):
             # Never to be touched by the integration: logged before auth on purpose.
             self.dangerous_calls.append(f"{name}?Group={group}")
         if verb not in ("get", "set", "query") or area not in {
@@ -410,6 +440,10 @@ class CgiMessageSim(SimServer):
         params = self.groups.get((area, group))
         if params is None:
             raise _Answer("402n")
+        if (area, group) == ("netport", "NetPortInfo"):  # the ports really listened on
+            params["HttpPort"].value = str(self.port)
+            params["RtspPort"].value = str(self.rtsp_port)
+            params["OnvifPort"].value = str(self.onvif_listen_port or 0)
         if (area, group) == ("sys", "TimeInfo"):
             params["CameraTime"].value = str(int(time.time() + self.clock_offset))
             params["UpTime"].value = str(int(661 + time.monotonic() - self.started))

@@ -11,6 +11,9 @@ Mount it on a dialect simulator's application (before any catch-all route)::
     self.onvif.reboot()                                     # in _forget_on_reboot
 
 or run it alone: :class:`OnvifSim` (a :class:`SimServer`), ``python -m tests.sim.onvif``.
+The dialect simulators do the above through :class:`OnvifCamera`, their base class:
+one device, whose ONVIF face shares the camera's account, MAC, serial, clock and RTSP
+server (:class:`CameraOnvif`), on its HTTP port or on a second listener.
 
 The device is conformant where the specifications are clear: namespaces are
 checked, SOAP 1.2 faults carry ONVIF subcodes (ter:NotAuthorized,
@@ -26,6 +29,7 @@ tolerance cases: :attr:`soap11`, :attr:`sloppy`, :attr:`long_poll`,
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import argparse
 import asyncio
 import base64
@@ -38,7 +42,7 @@ import itertools
 import re
 import secrets
 import time
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, overload
 
 from aiohttp import web
 from lxml import etree
@@ -229,6 +233,7 @@ class OnvifService:
         topics: Sequence[TopicSpec] = DEFAULT_TOPICS,
         base_path: str = "/onvif",
         rtsp_port: int = 554,
+        stream_paths: tuple[str, str] = ("stream1", "stream2"),
         window: float = 5.0,
     ) -> None:
         self.username = username
@@ -244,6 +249,8 @@ class OnvifService:
         self.topics = list(topics)
         self.base_path = base_path.rstrip("/")
         self.rtsp_port = rtsp_port
+        # RTSP paths of the main and the sub profile, as GetStreamUri gives them.
+        self.stream_paths = stream_paths
         self.window = window
         # -- behaviour switches (faults and firmware quirks) ---------------------
         self.refuse_pullpoint = False
@@ -702,8 +709,8 @@ class OnvifService:
             token="eth0",
         ))
 
-    _PROFILES = (("Profile_1", "mainStream", 1920, 1080, "stream1"),
-                 ("Profile_2", "subStream", 640, 360, "stream2"))
+    _PROFILES = (("Profile_1", "mainStream", 1920, 1080, 0),
+                 ("Profile_2", "subStream", 640, 360, 1))
 
     def _profiles(self) -> etree._Element:
         profiles = []
@@ -727,9 +734,9 @@ class OnvifService:
 
     def _profile_path(self, body: etree._Element, namespace: str = TRT) -> str:
         token = (body.findtext(_q(namespace, "ProfileToken")) or "").strip()
-        for known, _name, _w, _h, path in self._PROFILES:
+        for known, _name, _w, _h, stream in self._PROFILES:
             if token == known:
-                return path
+                return self.stream_paths[stream].lstrip("/")
         raise _Fault("Sender", ["ter:InvalidArgVal", "ter:NoProfile"], "Profile token unknown")
 
     def _stream_uri(self, body: etree._Element, host: str) -> etree._Element:
@@ -1034,6 +1041,131 @@ def _sloppy(root: etree._Element) -> bytes:
             node.set(etree.QName(key).localname, value)
     etree.cleanup_namespaces(root)
     return b"\xef\xbb\xbf\r\n  " + etree.tostring(root, pretty_print=True) + b"\n\n"
+
+
+OnvifPortMode = Literal["http", "separate"]
+
+
+@dataclass(frozen=True, slots=True)
+class OnvifFacts:
+    """What the ONVIF device of a dialect camera shares with its CGI, read live."""
+
+    username: str
+    password: str
+    mac: str
+    serial: str
+    rtsp_port: int
+    ptz: bool
+    clock_offset: float  # seconds the camera's clock is ahead of the real time
+    # (token, name) of the presets both sides know; None: the service's own list.
+    presets: list[tuple[str, str]] | None = None
+
+
+class _Live[T]:
+    """A :class:`CameraOnvif` attribute that follows the camera (its login, clock...)
+    until a test assigns it: ``sim.onvif.password = "other"`` is an ONVIF-only password."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> _Live[T]: ...
+    @overload
+    def __get__(self, obj: CameraOnvif, owner: Any) -> T: ...
+    def __get__(self, obj: CameraOnvif | None, owner: Any) -> T | _Live[T]:
+        if obj is None:
+            return self
+        if self.name in obj.overrides:
+            value: T = obj.overrides[self.name]
+            return value
+        live: T | None = getattr(obj.camera.onvif_facts(), self.name)
+        if live is None:
+            default: T = obj.defaults[self.name]
+            return default
+        return live
+
+    def __set__(self, obj: CameraOnvif, value: T) -> None:
+        obj.overrides[self.name] = value
+
+
+class CameraOnvif(OnvifService):
+    """The ONVIF services of a dialect camera: the same account, MAC, serial, clock and
+    RTSP port as its CGI (read at each request), unless a test sets one here."""
+
+    username = _Live[str]("username")
+    password = _Live[str]("password")
+    mac = _Live[str]("mac")
+    serial = _Live[str]("serial")
+    rtsp_port = _Live[int]("rtsp_port")
+    ptz = _Live[bool]("ptz")
+    clock_offset = _Live[float]("clock_offset")
+    presets = _Live[list[tuple[str, str]]]("presets")
+
+    def __init__(self, camera: OnvifCamera, **options: Any) -> None:
+        self.camera = camera
+        self.overrides: dict[str, Any] = {}
+        super().__init__(**options)
+        # What the constructor assigned are defaults: from now on the camera's facts.
+        self.defaults, self.overrides = self.overrides, {}
+
+
+class OnvifCamera(SimServer, ABC):
+    """Base of the dialect simulators: the camera speaks ONVIF too (:attr:`onvif`).
+
+    A subclass calls :meth:`init_onvif` in its constructor, :meth:`mount_onvif` first
+    in ``setup_routes``, ``super()._forget_on_reboot()`` in its own, and tells the
+    shared facts in :meth:`onvif_facts`. Knobs: ``onvif`` (False: no ONVIF at all, its
+    paths answer like any unknown path of the firmware), ``onvif_port`` (``"http"``:
+    on the camera's HTTP port; ``"separate"``: on a second listener,
+    :attr:`~SimServer.side_port`), ``onvif_password`` (an ONVIF-only password).
+    :attr:`onvif_listen_port` is what the camera's CGI reports as its ONVIF port.
+    """
+
+    onvif: CameraOnvif
+    onvif_enabled: bool
+    onvif_port_mode: OnvifPortMode
+
+    def init_onvif(
+        self,
+        *,
+        enabled: bool = True,
+        port: OnvifPortMode = "http",
+        password: str | None = None,
+        **options: Any,
+    ) -> None:
+        """Create :attr:`onvif` (``options``: :class:`OnvifService` keywords)."""
+        if port not in ("http", "separate"):
+            raise ValueError(f"unknown ONVIF port mode {port!r}")
+        self.onvif_enabled = enabled
+        self.onvif_port_mode = port
+        self.onvif = CameraOnvif(self, **options)
+        if password is not None:
+            self.onvif.password = password
+
+    @abstractmethod
+    def onvif_facts(self) -> OnvifFacts:
+        """The camera's account, identity, clock and RTSP port (each dialect's own)."""
+
+    def mount_onvif(self, app: web.Application) -> None:
+        """The ONVIF routes on the HTTP port, when they are served there."""
+        if self.onvif_enabled and self.onvif_port_mode == "http":
+            self.onvif.add_routes(app)
+
+    def setup_side_routes(self, app: web.Application) -> bool:
+        if self.onvif_enabled and self.onvif_port_mode == "separate":
+            self.onvif.add_routes(app)
+            return True
+        return False
+
+    def _forget_on_reboot(self) -> None:
+        self.onvif.reboot()
+
+    @property
+    def onvif_listen_port(self) -> int | None:
+        """The port ONVIF really listens on; None without ONVIF (or while offline)."""
+        if not self.onvif_enabled or not self.online:
+            return None
+        return self.side_port if self.onvif_port_mode == "separate" else self.port
 
 
 class OnvifSim(SimServer):

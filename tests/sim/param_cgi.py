@@ -92,7 +92,7 @@ from aiohttp import web
 
 from custom_components.cgi_camera.client.digest import parse_challenge
 
-from .base import SimServer
+from .onvif import OnvifCamera, OnvifFacts, OnvifPortMode
 
 Variant = Literal["ipc", "nvr", "lite"]
 KeepaliveStyle = Literal["part", "bare"]
@@ -660,8 +660,13 @@ def _render_record_policy(sim: ParamCgiSim, state: dict[str, str], cam: int) -> 
 # ===================================================================== the simulator
 
 
-class ParamCgiSim(SimServer):
-    """A camera (``ipc``/``lite``) or NVR (``nvr``) speaking the param_cgi dialect."""
+class ParamCgiSim(OnvifCamera):
+    """A camera (``ipc``/``lite``) or NVR (``nvr``) speaking the param_cgi dialect.
+
+    It speaks ONVIF too (:class:`~.onvif.OnvifCamera`: ``onvif``, ``onvif_port``,
+    ``onvif_password``), with the PTZ presets of its CGI. Seed 001 documents no ONVIF
+    port (devicePort, protocolInfo); ``cmsConfigure`` says whether ONVIF is on.
+    """
 
     def __init__(
         self,
@@ -688,6 +693,9 @@ class ParamCgiSim(SimServer):
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        onvif: bool = True,
+        onvif_port: OnvifPortMode = "http",
+        onvif_password: str | None = None,
     ) -> None:
         super().__init__(host=host, port=port, ssl_context=ssl_context)
         if variant not in ("ipc", "nvr", "lite"):
@@ -798,6 +806,12 @@ class ParamCgiSim(SimServer):
             1: ("bt", [(1, 5, None)]),
         }
         self.scans: dict[int, str] = {0: "dsf", 1: "bgm"}
+        self.init_onvif(
+            enabled=onvif, port=onvif_port, password=onvif_password,
+            manufacturer="IPCamera", model=self.model, firmware=self.software_ver,
+            inputs=self.alarm_in_num, input_token_base=1,
+            stream_paths=("snl/live/1/1", "snl/live/1/2"),
+        )
         self.tracks: dict[int, str] = {0: "sd", 1: "cd"}
         self.keeper: dict[str, str] = {
             "keeperType": "2",
@@ -935,8 +949,17 @@ class ParamCgiSim(SimServer):
         self._state(group, camera, self._default_scheme(group, scheme))[key] = value
 
     def _forget_on_reboot(self) -> None:
+        super()._forget_on_reboot()
         self.drop_streams()
         self.alarms.clear()
+
+    def onvif_facts(self) -> OnvifFacts:
+        return OnvifFacts(
+            username=self.username, password=self.password, mac=self.mac,
+            serial=self.device_id, rtsp_port=self.rtsp_port, ptz=self.ptz,
+            clock_offset=self.clock_offset.total_seconds(),
+            presets=[(str(n), name) for n, name in sorted(self.presets.items())],
+        )
 
     # ---------------------------------------------------------------- alarms
 
@@ -1052,6 +1075,7 @@ class ParamCgiSim(SimServer):
     # ================================================================ routing
 
     def setup_routes(self, app: web.Application) -> None:
+        self.mount_onvif(app)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -1366,6 +1390,8 @@ class ParamCgiSim(SimServer):
             getters["channelinfo"] = self._channel_info
         if self.variant != "ipc":
             getters["user"] = self._users_get
+        if self.variant != "nvr":
+            getters["cmsconfigure"] = self._cms_configure
         if self.variant == "ipc":
             getters["protocolinfo"] = self._protocol_info
             getters["motionalarmability"] = self._motion_ability
@@ -1577,6 +1603,20 @@ class ParamCgiSim(SimServer):
                 "onvifUuid=4e043800-d3d9-122f-b19a-" + self.mac.replace(":", "").lower(),
             ]
         )
+
+    def _cms_configure(self, req: _Req) -> web.Response:
+        # 001 §2.6.12.3.1; the lite series adds its protocol lines, IPC the HTTPS ones.
+        lite = ["SupportPro=Onvif,cgi", "runingPro=Onvif,cgi", "protocolName=Onvif",
+                "protocolVersion=22.06",
+                "protocolUuid=dbb2a840-0d59-11e9-a04c-" + self.mac.replace(":", "").lower()]
+        ipc = ["OnvifOnlyHttpsEnable=0", "StreamOnlyHttpsEnable=0"]
+        return self._lines([
+            *(lite if self.variant == "lite" else []),
+            f"OnvifEnable={1 if self.onvif_enabled else 0}",
+            "ProfileGEnable=0", "Media2Enable=0", "MetadataStreamEnable=1",
+            "IntelligentAnalysisSwitchEnable=0",
+            *(ipc if self.variant == "ipc" else []),
+        ])
 
     def _motion_ability(self, req: _Req) -> web.Response:
         lo, hi = self.motion_ability

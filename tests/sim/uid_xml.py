@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from .base import SimServer
+from .onvif import OnvifCamera, OnvifFacts, OnvifPortMode
 
 Variant = Literal["000", "002"]
 AuthMode = Literal["none", "uid", "uid_or_creds", "info", "getuid"]
@@ -266,8 +266,12 @@ class _Endpoint:
     dangerous: bool = False
 
 
-class UidXmlSim(SimServer):
-    """A camera speaking the uid_xml dialect, variant "000" (1.0.10) or "002" (old)."""
+class UidXmlSim(OnvifCamera):
+    """A camera speaking the uid_xml dialect, variant "000" (1.0.10) or "002" (old).
+
+    It speaks ONVIF too (:class:`~.onvif.OnvifCamera`: ``onvif``, ``onvif_port``,
+    ``onvif_password``); its CGI documents no ONVIF port (000 §3.31, §3.41).
+    """
 
     def __init__(
         self,
@@ -286,6 +290,9 @@ class UidXmlSim(SimServer):
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        onvif: bool = True,
+        onvif_port: OnvifPortMode = "http",
+        onvif_password: str | None = None,
     ) -> None:
         super().__init__(host=host, port=port, ssl_context=ssl_context)
         if variant not in ("000", "002"):
@@ -482,6 +489,11 @@ class UidXmlSim(SimServer):
         self.recordings: list[dict[str, str]] = []
 
         self._endpoints = self._build_endpoints()
+        self.init_onvif(
+            enabled=onvif, port=onvif_port, password=onvif_password,
+            manufacturer="IPCamera", model=model,
+            inputs=len(self.alarm_inputs), stream_paths=("stream0", "stream1"),
+        )
 
     # ================================================================ controls
 
@@ -499,8 +511,21 @@ class UidXmlSim(SimServer):
         self.password = new
 
     def _forget_on_reboot(self) -> None:
+        super()._forget_on_reboot()
         self.sessions.clear()
         self._boot = time.monotonic()
+
+    @property
+    def serial(self) -> str:
+        # The example sn ends with the MAC's last three octets (seed 000 §3.3).
+        return "EF00000000" + self.mac.replace(":", "")[-6:]
+
+    def onvif_facts(self) -> OnvifFacts:
+        return OnvifFacts(
+            username=self.username, password=self.password, mac=self.mac,
+            serial=self.serial, rtsp_port=self.rtsp_port, ptz=self.ptz,
+            clock_offset=self.clock_offset.total_seconds(),
+        )
 
     def add_recording(
         self,
@@ -537,6 +562,7 @@ class UidXmlSim(SimServer):
     # ================================================================ routing
 
     def setup_routes(self, app: web.Application) -> None:
+        self.mount_onvif(app)
         # One catch-all route: lets us answer unknown paths like the firmware
         # (404) and parse the seed's "snapshot.cgi&username=..." URL quirk.
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
@@ -808,9 +834,7 @@ class UidXmlSim(SimServer):
         )
 
     def _getinfo(self, ctx: _Ctx) -> web.StreamResponse:
-        # The example sn ends with the MAC's last three octets (seed 000 §3.3).
-        sn = "EF00000000" + self.mac.replace(":", "")[-6:]
-        attrs: dict[str, str] = {"kernel": KERNEL, "filesystem": self.model, "sn": sn}
+        attrs: dict[str, str] = {"kernel": KERNEL, "filesystem": self.model, "sn": self.serial}
         if self.variant == "000":
             attrs.update(oem=self.model, mac_address=self.mac)
         return self._ok(f"<info {_attrs(attrs)}/>")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import dataclasses
 from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
 import logging
@@ -79,6 +80,11 @@ class Camera(ABC):
         # owner sets the zone its user lives in; reading and syncing use it.
         self.time_zone: tzinfo = UTC
         self._rtsp_refusal_logged = False
+        # Stream URLs the device reports through another service (ONVIF), tried first.
+        self.preferred_rtsp: dict[StreamKind, str] = {}
+        # Presets listed by another service: number -> its token, and how to go there.
+        self._preset_tokens: dict[int, str] = {}
+        self._preset_goto: Callable[[str], Awaitable[None]] | None = None
         self._snapshots: dict[tuple[StreamKind, str | None, int], asyncio.Future[bytes]] = {}
 
     def _refused(self, why: str, kind: type[AuthError] = AuthError) -> AuthError:
@@ -254,7 +260,30 @@ class Camera(ABC):
             raise NotSupported("this device has no PTZ")
         if not ptz.preset_min <= preset <= ptz.preset_max:
             raise NotSupported(f"preset {preset} is outside {ptz.preset_min}-{ptz.preset_max}")
+        if op is PresetOp.GOTO and self._preset_goto is not None and preset in self._preset_tokens:
+            await self._preset_goto(self._preset_tokens[preset])
+            return
         await self._ptz_preset(op, preset)
+
+    def adopt_presets(
+        self, presets: Mapping[int, tuple[str, str]], goto: Callable[[str], Awaitable[None]]
+    ) -> None:
+        """Presets another service of the device lists (ONVIF), where the CGI cannot.
+
+        ``presets`` maps the number shown to ``(token, name)``; going to one of them
+        goes through ``goto(token)``. Saving and deleting stay with the dialect.
+        """
+        ptz = self.capabilities.ptz
+        if ptz is None or not presets:
+            return
+        self._preset_tokens = {number: token for number, (token, _name) in presets.items()}
+        self._preset_goto = goto
+        self.capabilities.ptz = dataclasses.replace(
+            ptz,
+            presets={number: name for number, (_token, name) in presets.items()},
+            preset_min=min(ptz.preset_min, *presets),
+            preset_max=max(ptz.preset_max, *presets),
+        )
 
     async def ptz_routine(self, key: str) -> None:
         """Run a stored tour, scan or pattern (keys from ``PtzCapabilities.routines``)."""
@@ -365,7 +394,10 @@ class Camera(ABC):
         elif channel in self.capabilities.channels:
             candidates = self.channel_rtsp_candidates(stream, port, channel)
         else:
-            candidates = self.rtsp_candidates(stream, port)
+            # What the device itself says (ONVIF GetStreamUri) before our guesses.
+            preferred = self.preferred_rtsp.get(stream)
+            candidates = [*([preferred] if preferred else []),
+                          *self.rtsp_candidates(stream, port)]
         for url in candidates:
             try:
                 if await rtsp.describe(

@@ -264,6 +264,13 @@ class Heartbeat:
 
 
 @dataclass(frozen=True, slots=True)
+class AlarmReading:
+    """The state of every alarm source a poll read at once; sources missing are off."""
+
+    states: dict[AlarmSource, bool]
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceInfo:
     """Identity of a device, as far as the dialect can tell."""
 
@@ -317,6 +324,9 @@ class Capabilities:
     snapshot: bool = True
     # Recordings on the device's storage can be listed by day and downloaded.
     recordings: bool = False
+    # Ports the device's own CGI says its ONVIF service listens on (most likely first);
+    # empty when the CGI does not say (ONVIF is then looked for on the usual ports).
+    onvif_ports: list[int] = field(default_factory=list)
 
     def add(self, setting: Setting) -> None:
         self.settings[setting.key] = setting

@@ -47,6 +47,7 @@ Capabilities (the seed has no capability query): every optional read goes throug
 ends a capability at once; an ambiguous failure (``error json``, 5xx, garbage, an
 undocumented or other code, one timeout) is followed by the next documented probe.
 The probes and fallbacks per capability are listed in ``_discover_*`` below.
+The ONVIF port is getWiredNetwork's ``onvifPort`` (003 §11.1), when it answers.
 """
 
 from __future__ import annotations
@@ -686,6 +687,10 @@ class CgiActionCamera(Camera):
         rtsp = await self._probe("getRtspConf")
         if isinstance(rtsp, dict):
             self._rtsp_port = _port(rtsp.get("rtsp_port"))
+        # getWiredNetwork -> onvifPort: in 003 §11.1's example (8080), not in its table.
+        wired = await self._probe("getWiredNetwork")
+        if isinstance(wired, dict) and (onvif := _port(wired.get("onvifPort"))) is not None:
+            caps.onvif_ports = [onvif]
         self.state = await self.read_state()
 
     async def _discover_ptz(self) -> bool:

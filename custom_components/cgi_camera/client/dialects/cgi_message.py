@@ -23,6 +23,8 @@ Wire facts this module relies on (004 §2-§3; the seed is the authority):
   (timeout, 5xx, another result code, garbage, 401/403 after the login) asks the
   next documented probe (``_get`` -> ``_query?Group=<group>`` -> ``_query?Group=All``).
 - Spelling conflicts: the URL templates' spelling is sent, either is read.
+- The ONVIF port is NetPortInfo's "Onvif Port" (``netport_get``, 004 §3.10.1; 8999 in
+  the example), read once at set-up like any optional probe.
 - Never called: factory reset (``ResetFlag=1``), SD format (``RecordDevice``),
   ``user_*``, ``rs485_*`` (UART), serial/MAC/network writes.
 """
@@ -68,6 +70,7 @@ from ..models import (
     StreamKind,
     normalize_mac,
 )
+from ..numbers import leading_int
 from ..safe_xml import Element, attrs, parse_xml, text
 from ..transport import SNAPSHOT_LIMIT, Credentials, Transport
 
@@ -79,7 +82,6 @@ _OK_WORD = "successfully"
 _ANNOTATION_RE = re.compile(r"\s*-{2,}>.*$")
 # A number a camera may report: bounded, so no range or value can become inf.
 _NUMBER_RE = re.compile(r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$")
-_LEADING_NUMBER_RE = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]+)?")
 # HTTP 401/403 answers tolerated from discovery probes after a good login before
 # the refusal counts as the login's: each may be a failed login on the device.
 _REFUSALS_AT_SETUP = 2
@@ -108,6 +110,9 @@ SD_STATUS = {
 
 # Plain-format value order, exactly as 004 §3.1.1 prints DeviceInfo.
 _DEVICE_INFO_PLAIN = ("DeviceID", "SoftwareVersion", "SerialNum", "Mac")
+# ... and as 004 §3.10.1 prints NetPortInfo ("8999 ---> Onvif Port"); the names are
+# the §3.10.2 set parameters.
+_NET_PORT_PLAIN = ("HttpPort", "VideoPort", "RtspPort", "OnvifPort", "RecordPort")
 
 
 def lookup[V](values: Mapping[str, V], name: str) -> V | None:
@@ -123,16 +128,6 @@ def lookup[V](values: Mapping[str, V], name: str) -> V | None:
     return None
 
 
-def _int(raw: str) -> int:
-    """The leading number of ``raw`` (``"600 "`` -> 600); ValueError when there is none.
-
-    Bounded to 15 digits: ``inf``, ``nan``, ``1e999`` or a 400-digit value is refused
-    here rather than overflowing later.
-    """
-    words = raw.split(maxsplit=1)
-    if not words or not _LEADING_NUMBER_RE.fullmatch(words[0]):
-        raise ValueError(f"not a number: {raw[:20]!r}")
-    return int(float(words[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +182,7 @@ class _Field(SettingField):
         if self.kind is SettingKind.BOOL:
             return raw.strip() == "1"
         if self.kind is SettingKind.NUMBER:
-            return _int(raw)
+            return leading_int(raw)
         if self.kind is SettingKind.ENUM and self.options is not None:
             return self.options.get(raw.strip())
         return raw.strip()
@@ -282,7 +277,7 @@ def _value(
 
 
 def _uptime(raw: str) -> timedelta:
-    return timedelta(seconds=_int(raw))  # 004 §3.1.1 "661 --->UpTime": seconds
+    return timedelta(seconds=leading_int(raw))  # 004 §3.1.1 "661 --->UpTime": seconds
 
 
 K = SettingKey
@@ -330,9 +325,9 @@ GROUPS: tuple[_Group, ...] = (
     ), plain=("Loop", "Mode", "StreamType", "Event", "Lenght")),
     _Group("record", "RecordDevice", (  # 004 §3.5.1; no query documented
         _value(K.SD_CARD_STATUS, "SDStatus", lambda raw: SD_STATUS.get(raw.strip(), raw)),
-        _value(K.SD_TOTAL, "TotalSpace", _int, "MB"),
+        _value(K.SD_TOTAL, "TotalSpace", leading_int, "MB"),
         # Derived: total minus "UsedSpace" (see _apply).
-        _value(K.SD_FREE, "UsedSpace", _int, "MB"),
+        _value(K.SD_FREE, "UsedSpace", leading_int, "MB"),
     ), plain=("Channel", "TotalSpace", "UsedSpace", "SDStatus", "WriteProtect"),
         queries=("All",)),  # record_query lists "All and RecordControl"
     _Group("sys", "TimeInfo", (
@@ -341,7 +336,7 @@ GROUPS: tuple[_Group, ...] = (
         plain=("TimeMethod", "CameraTime", "UpTime", "DaylightEnable", "TimeZone",
                "NTPServerIP")),
     _Group("wifi", "WifiInfo", (
-        _value(K.WIFI_SIGNAL, "Signal", _int),
+        _value(K.WIFI_SIGNAL, "Signal", leading_int),
     ), channel=False, queries=(None,),  # 004 §3.12.4: a bare wifi_query
         plain=("enable", "Mode", "SSID", "password", "Signal", "AutoMode", "WifiChannel",
                "Protocol")),
@@ -739,6 +734,7 @@ class CgiMessageCamera(Camera):
             # Nothing answered in time: the camera is busy or gone, not featureless.
             raise self._probe_timeout
         await self._discover_ptz()
+        await self._discover_onvif_port()
         self.capabilities.actions |= {Action.REBOOT, Action.SYNC_TIME}
         if any(g.area == "camera" for g in self._groups):
             self.capabilities.actions.add(Action.RESET_IMAGE)
@@ -804,6 +800,22 @@ class CgiMessageCamera(Camera):
         self.capabilities.actions.add(Action.PTZ_STOP)
         if not ranges or "AutoScan" in ranges:
             self.capabilities.actions.add(Action.PTZ_AUTO_SCAN)
+
+    async def _discover_onvif_port(self) -> None:
+        """``netport_get`` NetPortInfo's Onvif port (004 §3.10.1), when it answers."""
+        answer = await self._probe(
+            "netport_get", "NetPortInfo", channel=True, plain=_NET_PORT_PLAIN
+        )
+        if not isinstance(answer, _Reply):
+            return
+        raw = lookup(answer.values, "OnvifPort") or lookup(answer.values, "Onvif") or ""
+        try:
+            port = leading_int(raw)
+        except ValueError:
+            _LOGGER.debug("%s: no ONVIF port in NetPortInfo (%r)", self, raw[:40])
+            return
+        if 0 < port < 65536:  # 0 (or past 65535) names no port
+            self.capabilities.onvif_ports = [port]
 
     async def _ptz_get_answers(self) -> bool:
         """Whether any documented ptz_get group answers (proof of a head)."""
@@ -922,7 +934,7 @@ class CgiMessageCamera(Camera):
     async def read_clock(self) -> datetime | None:
         raw = lookup((await self._get(_TIME_INFO)).values, "CameraTime")
         try:
-            return datetime.fromtimestamp(_int(raw or ""), UTC)  # "CameraTime UTC"
+            return datetime.fromtimestamp(leading_int(raw or ""), UTC)  # "CameraTime UTC"
         except (ValueError, ArithmeticError, OSError) as err:
             raise ProtocolError(f"unreadable CameraTime {(raw or '')[:40]!r}") from err
 

@@ -48,6 +48,7 @@ from ..models import (
     StreamKind,
     normalize_mac,
 )
+from ..numbers import leading_int
 from ..safe_xml import Element, attrs, parse_xml, text
 from ..transport import SNAPSHOT_LIMIT, Params, Transport
 
@@ -61,7 +62,6 @@ _SESSION_REASONS = ("uid error", "error, parse uid")
 _RELAY_RE = re.compile(r"status\s*=\s*(\d)")
 _TZ_RE = re.compile(r"GMT\s*([+-])(\d{1,2}):?(\d{2})?")
 # A number a camera may report: bounded, so nothing it sends can become inf.
-_NUMBER_RE = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]+)?")
 _UPTIME_RE = re.compile(r"[0-9]{1,9}(?:-[0-9]{1,9}){0,3}")
 _SIZE_RE = re.compile(r"[0-9]{1,18}")
 # What a bad camera value raises while decoded: it costs only that value.
@@ -72,21 +72,11 @@ def _bool(raw: str) -> bool:
     return raw.strip() == "1"
 
 
-def _int(raw: str) -> int:
-    """The leading number of ``raw`` (``"125620 kB "`` -> 125620); ValueError if none.
-
-    Bounded to 15 digits: ``inf``, ``nan``, ``1e999`` or a 400-digit value is refused
-    here rather than overflowing later.
-    """
-    words = raw.split(maxsplit=1)
-    if not words or not _NUMBER_RE.fullmatch(words[0]):
-        raise ValueError(f"not a number: {raw[:20]!r}")
-    return int(float(words[0]))
 
 
 def _kib(raw: str) -> int:
     """``"125620 kB "`` -> 125620."""
-    return _int(raw)
+    return leading_int(raw)
 
 
 def _uptime(raw: str) -> timedelta:
@@ -120,7 +110,7 @@ class _Field(SettingField):
         if self.kind is SettingKind.BOOL:
             return _bool(raw)
         if self.kind is SettingKind.NUMBER:
-            return _int(raw)
+            return leading_int(raw)
         if self.kind is SettingKind.ENUM and self.options is not None:
             return self.options.get(raw.strip())
         return raw.strip()
