@@ -257,12 +257,12 @@ class ProbeView(HomeAssistantView):
 '''
 
 
-def write_config(config_dir: Path, port: int) -> None:
+def write_config(config_dir: Path, port: int, integration: Path) -> None:
     """A fresh, minimal, offline config: no recorder, no frontend, no default_config."""
     shutil.rmtree(config_dir, ignore_errors=True)
     cc = config_dir / "custom_components"
     cc.mkdir(parents=True)
-    (cc / DOMAIN).symlink_to(ROOT / "custom_components" / DOMAIN)
+    (cc / DOMAIN).symlink_to(integration.resolve())
     probe = cc / "bench_probe"
     probe.mkdir()
     (probe / "manifest.json").write_text(json.dumps(PROBE_MANIFEST, indent=2))
@@ -1124,7 +1124,7 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                 index += 1
         log(f"{len(cams)} simulated cameras up ({args.cameras} per dialect)"
             f" in {time.monotonic() - started:.1f} s")
-        write_config(hass.config_dir, port)
+        write_config(hass.config_dir, port, args.integration)
         await hass.start()
         timeout = aiohttp.ClientTimeout(total=120)
         connector = aiohttp.TCPConnector(limit=200)
@@ -1464,6 +1464,9 @@ def main() -> int:
                         help="ONVIF motion changes per second over all cameras (10)")
     parser.add_argument("--no-onvif", dest="onvif", action="store_false",
                         help="simulators without ONVIF: the CGI only, no ONVIF rows")
+    parser.add_argument("--integration", type=Path, default=ROOT / "custom_components" / DOMAIN,
+                        help="the integration's directory to bench (default: this checkout's;"
+                             " another copy compares a change)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 3 cameras per dialect, 60 s, 50 alarms, 3 bursts,"
                              " 60 s ONVIF idle, 5 ONVIF on+off pairs per camera")
@@ -1475,6 +1478,9 @@ def main() -> int:
         # 60 s: one whole long poll (PullMessages Timeout) per camera.
         args.onvif_idle, args.onvif_events = 60, 5
     os.chdir(ROOT)
+    if not (args.integration / "manifest.json").is_file():
+        log(f"FAILED: no integration (manifest.json) in {args.integration}")
+        return 1
     signal.signal(signal.SIGTERM, _terminate)
     try:
         files = raise_file_limit(args.cameras * len(DIALECTS))

@@ -585,7 +585,19 @@ async def check_once(api: HassApi, cams: list[SimCamera]) -> list[CheckRow]:
         row.onvif = await onvif_probe(api.session, cam)
         if row.onvif != "ONVIF":
             row.problems.append(f"ONVIF device service: {row.onvif}")
+        row.problems += onvif_entity_problems(row.entities)
     return rows
+
+
+def onvif_entity_problems(entities: dict[str, str]) -> list[str]:
+    """Every demo camera speaks ONVIF: its events are subscribed, it has motion."""
+    problems: list[str] = []
+    events = [state for eid, state in entities.items() if eid.endswith("_onvif_events")]
+    if events != ["on"]:
+        problems.append(f"ONVIF events sensor: {events or 'missing'}")
+    if not any(eid.startswith("binary_sensor.") and "motion" in eid for eid in entities):
+        problems.append("no motion sensor")
+    return problems
 
 
 async def onvif_probe(session: aiohttp.ClientSession, cam: SimCamera) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+from collections import Counter
 from collections.abc import AsyncIterator
 import json
 from pathlib import Path
@@ -10,10 +12,13 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from multidict import MultiDict
 import pytest
 
 from scripts import bench
 from scripts.demo import HassApi, recovery_mode
+from tests.sim.base import RequestRecord
+from tests.sim.onvif import OnvifRequest
 
 RECOVERY_LOG = """\
 2026-01-01 10:00:00.000 WARNING (MainThread) [homeassistant.bootstrap] Skipping pip installation
@@ -109,3 +114,53 @@ def test_file_limit_is_raised_for_many_cameras(monkeypatch: pytest.MonkeyPatch) 
         bench.raise_file_limit(1000)
     limits.update(soft=2048, hard=4096)
     assert bench.raise_file_limit(12) == 2048  # enough already: left alone
+
+
+def _cam(dialect: str = "uid_xml", *, onvif: bool = True) -> bench.Cam:
+    return bench.Cam(dialect, 0, bench.make_sim(dialect, 0, onvif=onvif))
+
+
+def test_onvif_requests_are_counted_apart_by_operation_and_window() -> None:
+    cam = _cam()
+    assert cam.onvif is not None
+    assert _cam(onvif=False).onvif is None  # --no-onvif: no ONVIF rows, no ONVIF counts
+    for at, operation, fault in (
+        (5.0, "CreatePullPointSubscription", None),
+        (10.0, "PullMessages", None),
+        (70.0, "PullMessages", None),
+        (150.0, "Renew", "ter:Action"),  # refused: not a renewal
+        (200.0, "Renew", None),
+        (300.0, "PullMessages", None),
+    ):
+        cam.onvif.requests.append(OnvifRequest(at, "/onvif/subscription/1", operation,
+                                               fault=fault))
+    assert bench.onvif_ops([cam], 10.0, 300.0) == {
+        "uid_xml": Counter({"PullMessages": 2, "Renew": 2})
+    }
+    assert bench.renew_intervals([cam]) == [195.0]
+    # The CGI's request counts leave the ONVIF requests on the same port out.
+    onvif = RequestRecord("POST", "/onvif/device_service", MultiDict(), 1.0)
+    cgi = RequestRecord("GET", "/cgi-bin/getuid", MultiDict(), 1.0)
+    assert bench.is_onvif(cam.sim, onvif)
+    assert not bench.is_onvif(cam.sim, cgi)
+
+
+def test_onvif_goals_judge_leaks_and_latency() -> None:
+    args = argparse.Namespace(cameras=25, onvif=True, duration=60)
+    run: dict[str, Any] = {
+        "onvif_events": {"on_ms": {"p50": 4.0, "p99": 25.0}, "missed": 0},
+        "onvif_idle": {"per_cam_min": {"total": 1.1}},
+        "onvif_running": {"peak_per_camera": 1, "open": 100},
+        "stop": {"onvif": {"open": 100}},
+    }
+    table = {line["path"]: line["result"] for line in bench.summarise(args, [run])}
+    assert table["onvif_events.on_ms.p50"] == "PASS"
+    assert table["onvif_events.on_ms.p99"] == "MISS"
+    assert table["onvif_events.missed"] == "PASS"
+    assert table["onvif_idle.per_cam_min.total"] == "PASS"
+    assert table["onvif_running.peak_per_camera"] == "PASS"
+    assert table["stop.onvif.open"] == "MISS"  # a clean stop unsubscribes
+    assert table["onvif_events.off_ms.p50"] == ""  # not measured: no verdict
+    no_onvif = argparse.Namespace(cameras=25, onvif=False, duration=60)
+    assert not [line for line in bench.summarise(no_onvif, [run])
+                if line["section"] == "onvif"]

@@ -385,3 +385,43 @@ async def test_recorder_channels_keep_their_own_streams(
     assert onvif is not None
     await until(lambda: onvif.status not in ("searching",))
     assert entry.runtime_data.camera.preferred_rtsp == {}
+
+
+async def test_camera_clock_jumping_while_running_recovers_without_a_storm(
+    hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
+) -> None:
+    """Where the core integration loops ~240 refused requests a minute, we re-read the
+    camera's clock once and carry on."""
+    entry = await _setup(hass, sim, dialect)
+    alarms = entry.runtime_data.alarms
+    assert alarms is not None
+    await until(lambda: alarms.onvif_connected)
+    mark = len(sim.onvif.requests)
+    sim.onvif.clock_offset = 600.0  # the camera's clock jumps ten minutes
+    sim.onvif.expire_subscriptions()  # the next requests must be signed anew
+    motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
+    await until(lambda: alarms.onvif_connected and sim.onvif.subscription_count == 1)
+    sim.onvif.set_motion(True)
+    await until(lambda: state_of(hass, motion).state == STATE_ON)
+    refused = [r for r in sim.onvif.requests[mark:] if r.fault]
+    assert len(refused) <= 3, [r.operation for r in refused]
+    assert len(sim.onvif.requests) - mark < 30
+
+
+async def test_pull_point_refused_at_set_up_leaves_the_rest_working(
+    hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
+) -> None:
+    sim.onvif.refuse_pullpoint = True
+    entry = await _setup(hass, sim, dialect)
+    onvif = entry.runtime_data.onvif
+    alarms = entry.runtime_data.alarms
+    assert onvif is not None and alarms is not None
+    await until(lambda: onvif.status.startswith("port ") and alarms.has_onvif)
+    await settle(hass)
+    assert not alarms.onvif_connected
+    onvif_sensor = entity_id(hass, "binary_sensor", "onvif_events", dialect.unique_id)
+    assert state_of(hass, onvif_sensor).state == STATE_OFF
+    assert entry.runtime_data.coordinator.last_update_success  # the CGI carries on
+    sim.onvif.refuse_pullpoint = False  # the camera frees a slot: we get one later
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
+    await until(lambda: alarms.onvif_connected, timeout=120)
