@@ -425,3 +425,33 @@ async def test_pull_point_refused_at_set_up_leaves_the_rest_working(
     sim.onvif.refuse_pullpoint = False  # the camera frees a slot: we get one later
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
     await until(lambda: alarms.onvif_connected, timeout=120)
+
+
+async def test_the_same_alarm_from_the_cgi_and_onvif_is_one_entity_and_one_event(
+    hass: HomeAssistant,
+) -> None:
+    dialect = next(d for d in DIALECTS if d.name == "param_cgi")
+    async with dialect.make(keepalive_interval=0.5) as sim:
+        entry = await _setup(hass, sim, dialect)
+        alarms = entry.runtime_data.alarms
+        assert alarms is not None
+        await until(lambda: alarms.onvif_connected and alarms.stream_connected)
+        events = _events(hass)
+        motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
+        push = next(live for live in alarms.live if live.name == "push")
+        sim.onvif.set_motion(True)  # ONVIF tells first
+        await until(lambda: state_of(hass, motion).state == STATE_ON)
+        sim.raise_alarm(1, 2, 1)  # then the CGI's push stream says the same
+        await until(lambda: any(s.kind == "motion" for s in push.reported))
+        sim.clear_alarm(1, 2, 1)  # the CGI tells the end first
+        await until(lambda: state_of(hass, motion).state == STATE_OFF)
+        sim.onvif.set_motion(False)
+        # A marker after ONVIF's "off" (one feed is in order): it has been applied.
+        sim.onvif.set_tamper(True)
+        await until(lambda: any(e.data["kind"] == "tamper" for e in events))
+        changes = [e.data["active"] for e in events if e.data["kind"] == "motion"]
+        assert changes == [True, False]
+        registry = er.async_get(hass)
+        motion_entities = [e for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+                           if e.unique_id.endswith("_alarm_motion")]
+        assert len(motion_entities) == 1
