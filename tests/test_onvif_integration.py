@@ -43,6 +43,7 @@ from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, Dialect
 from tests.helpers import entity_id, entry_data, settle, setup_entry, state_of, until
 from tests.sim.onvif import OnvifCamera
+from tests.sim.param_cgi import ParamCgiSim
 from tests.test_stream_finder import DescribeServer, _free_port
 
 ONVIF_ON = {CONF_ONVIF: ONVIF_AUTO, CONF_RTSP_PORT: 1}
@@ -430,8 +431,8 @@ async def test_pull_point_refused_at_set_up_leaves_the_rest_working(
 async def test_the_same_alarm_from_the_cgi_and_onvif_is_one_entity_and_one_event(
     hass: HomeAssistant,
 ) -> None:
-    dialect = next(d for d in DIALECTS if d.name == "param_cgi")
-    async with dialect.make(keepalive_interval=0.5) as sim:
+    async with ParamCgiSim(username=USERNAME, password=PASSWORD, keepalive_interval=0.5) as sim:
+        dialect = next(d for d in DIALECTS if d.name == "param_cgi")
         entry = await _setup(hass, sim, dialect)
         alarms = entry.runtime_data.alarms
         assert alarms is not None
@@ -455,3 +456,17 @@ async def test_the_same_alarm_from_the_cgi_and_onvif_is_one_entity_and_one_event
         motion_entities = [e for e in er.async_entries_for_config_entry(registry, entry.entry_id)
                            if e.unique_id.endswith("_alarm_motion")]
         assert len(motion_entities) == 1
+
+
+async def test_home_assistant_stopping_releases_the_subscription(
+    hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
+) -> None:
+    """Stopping does not unload the entries: the camera's slot must be freed anyway."""
+    entry = await _setup(hass, sim, dialect)
+    alarms = entry.runtime_data.alarms
+    assert alarms is not None
+    await until(lambda: alarms.onvif_connected)
+    assert sim.onvif.subscription_count == 1
+    await hass.async_stop()
+    assert sim.onvif.count("Unsubscribe") == 1
+    assert sim.onvif.subscription_count == 0

@@ -13,7 +13,7 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HassJob, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
@@ -133,6 +133,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     # the stream connects or the next poll works.
     await alarms.async_refresh()
     entry.async_on_unload(alarms.async_stop)
+    # Home Assistant does not unload entries when it stops: free the camera's ONVIF
+    # subscription (one of its few slots) while the shared session still works.
+    entry.async_on_unload(hass.async_add_shutdown_job(HassJob(alarms.async_stop)))
     onvif = OnvifLink(hass, entry, camera)
     entry.async_on_unload(onvif.async_stop)
     entry.runtime_data = CgiCameraData(
