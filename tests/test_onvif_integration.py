@@ -470,3 +470,46 @@ async def test_home_assistant_stopping_releases_the_subscription(
     await hass.async_stop()
     assert sim.onvif.count("Unsubscribe") == 1
     assert sim.onvif.subscription_count == 0
+
+
+@pytest.mark.parametrize("fault", ["renew_refused", "huge_pull", "malformed_pull"])
+async def test_hostile_or_refusing_pull_points_recover(
+    hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect, fault: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await _setup(hass, sim, dialect)
+    alarms = entry.runtime_data.alarms
+    assert alarms is not None
+    await until(lambda: alarms.onvif_connected)
+    live = next(feed for feed in alarms.live if feed.name == "onvif")
+    if fault == "renew_refused":
+        sim.onvif.refuse_renew = True
+        sim.onvif.expire_subscriptions()  # what a refused renewal leads to
+    else:
+        if fault == "huge_pull":
+            sim.onvif.huge_answer("PullMessages", times=1)
+        else:
+            sim.onvif.malformed_answer("PullMessages", times=1)
+        sim.onvif.set_tamper(True)  # ends the pull under way: the next one is the bad one
+        await until(lambda: live.drops >= 1)
+    motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
+    sim.onvif.set_motion(True)
+    await until(lambda: state_of(hass, motion).state == STATE_ON)
+    await until(lambda: alarms.onvif_connected)
+    assert sim.onvif.subscription_count == 1
+    # Handled: nothing of ours above info, no traceback of ours.
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    assert not [r for r in ours if r.levelno >= logging.WARNING or r.exc_info]
+
+
+async def test_an_event_service_left_out_of_the_service_list_is_used_anyway(
+    hass: HomeAssistant,
+) -> None:
+    """PullPoint first, whatever the capabilities claim."""
+    dialect = next(d for d in DIALECTS if d.name == "cgi_message")
+    async with dialect.make() as sim:
+        sim.onvif.unlisted = {"event_service"}
+        entry = await _setup(hass, sim, dialect)
+        alarms = entry.runtime_data.alarms
+        assert alarms is not None
+        await until(lambda: alarms.onvif_connected)

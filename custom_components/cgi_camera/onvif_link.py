@@ -163,8 +163,10 @@ class OnvifLink:
 
     async def _events(self, channel: OnvifSideChannel) -> None:
         alarms = self.entry.runtime_data.alarms
-        if alarms is None or not channel.has_events:
+        if alarms is None:
             return
+        # A pull point is tried whatever the camera's service list claims (firmware
+        # often leaves the event service out of it and serves it anyway).
         await self._release_stale(channel)
         feed, kinds = await channel.event_feed(on_subscription=self._remember)
         announced = {AlarmSource(kind) for kind in kinds & _ANNOUNCED}

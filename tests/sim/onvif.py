@@ -264,6 +264,8 @@ class OnvifService:
         self.pull_extends = False  # each PullMessages pushes the termination time
         self.get_services = True  # False: GetServices is ActionNotSupported
         self.services_extra: list[tuple[str, str]] = []  # (namespace, XAddr) also listed
+        # Services served but left out of GetServices (e.g. "event_service"): firmware quirk.
+        self.unlisted: set[str] = set()
         self.unsupported: set[str] = set()  # operations this firmware lacks
         self.clock_needs_login = False  # GetSystemDateAndTime wants a token too
         # One address for every subscription, told apart by a SubscriptionId the client
@@ -676,7 +678,7 @@ class OnvifService:
         listed = [
             E(TDS, "Service", E(TDS, "Namespace", ns), E(TDS, "XAddr", self._xaddr(host, path)),
               E(TDS, "Version", E(TT, "Major", major), E(TT, "Minor", minor)))
-            for ns, path, major, minor in entries
+            for ns, path, major, minor in entries if path not in self.unlisted
         ]
         # Firmware quirk: entries without a namespace or an address.
         listed += [E(TDS, "Service", E(TDS, "Namespace", ns), E(TDS, "XAddr", url))

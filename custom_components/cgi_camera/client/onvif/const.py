@@ -44,6 +44,7 @@ PTZ: Final = TPTZ
 EVENTS: Final = TEV
 
 DEVICE_PATH: Final = "/onvif/device_service"
+EVENT_PATH: Final = "/onvif/event_service"  # where unlisted event services usually are
 
 # SOAP 1.2 actions (the ``action`` parameter of the Content-Type).
 _EVENT_PORT = f"{TEV}/EventPortType"

@@ -13,10 +13,11 @@ import uuid
 
 from yarl import URL
 
-from ..errors import ProtocolError
+from ..errors import NotSupported, ProtocolError
 from ..safe_xml import Element, parse_xml
 from .const import (
     ACTIONS,
+    EVENT_PATH,
     EVENTS,
     MAX_ITEMS,
     MAX_MESSAGES,
@@ -63,10 +64,12 @@ class EventService:
 
     def __init__(self, client: OnvifClient) -> None:
         self._client = client
+        # Where an unlisted event service turned out to answer (see _call_service).
+        self._found: URL | None = None
 
     @property
     def url(self) -> URL:
-        return self._client.service_url(EVENTS)
+        return self._found or self._client.service_url(EVENTS)
 
     async def create_pull_point_subscription(self, termination: float = 600.0) -> Subscription:
         """A new pull point, terminating after ``termination`` s unless renewed."""
@@ -146,9 +149,21 @@ class EventService:
 
     async def _call_service(self, operation: str, request: Element) -> Element:
         url = self.url
-        return await self._client.call(
-            operation, request, url=url, headers=_addressing(operation, str(url), ()),
-        )
+        try:
+            return await self._client.call(
+                operation, request, url=url, headers=_addressing(operation, str(url), ()),
+            )
+        except NotSupported:
+            # Firmware that leaves its event service out of the service list still
+            # serves it, most often at the path ONVIF's own examples use: asked once.
+            if self._found is not None or EVENTS in self._client.services:
+                raise
+            guess = self._client.device_url.with_path(EVENT_PATH)
+            body = await self._client.call(
+                operation, request, url=guess, headers=_addressing(operation, str(guess), ()),
+            )
+            self._found = guess
+            return body
 
     async def _call_subscription(
         self,

@@ -21,7 +21,7 @@ from ..limits import MAX_PRESETS, cap
 from ..models import AlarmKind, StreamKind
 from ..transport import Credentials, Transport
 from .client import OnvifClient
-from .const import EVENTS, MEDIA, PTZ
+from .const import MEDIA, PTZ
 from .discovery import USUAL_PORTS, find_onvif, same_device
 from .feed import OnvifFeed
 from .models import OnvifEndpoint, Preset, Profile, Subscription
@@ -125,10 +125,6 @@ class OnvifSideChannel:
         await self.client.ptz.goto_preset(profile.token, token)
 
     # -- events ---------------------------------------------------------------------
-
-    @property
-    def has_events(self) -> bool:
-        return self.client.has_service(EVENTS)
 
     async def event_feed(
         self,
