@@ -83,6 +83,28 @@ _cgi_req_pip_args() {
     sed -n 's/^#[[:space:]]*pip-args:[[:space:]]*//p' "$1" | tr '\n' ' '
 }
 
+# pip's output as a line per package it fetches, so a first install (minutes) shows
+# that it moves; "already satisfied" lines and the rest are left out.
+_cgi_pip_progress() {
+    local line n=0
+    while IFS= read -r line; do
+        case "$line" in
+            Collecting\ *)
+                n=$((n + 1))
+                line="${line#Collecting }"
+                printf '  [%3d] %s\n' "$n" "${line%% (from *}" >&2 ;;
+            Installing\ collected\ packages*)
+                cgi_log "unpacking $n packages" ;;
+        esac
+    done
+}
+
+# pip's warnings and errors, without the one this machine's pip.conf causes for each
+# package (it names local indexes that may be absent).
+_cgi_pip_errors() {
+    grep -v "^WARNING: Location '.*' is ignored" >&2 || true
+}
+
 # cgi_ensure_venv VENV_DIR REQ_FILE...
 # Creates VENV_DIR (relative to the repo root) if needed and installs each
 # requirement file, skipping files whose stamp (hash) is unchanged. Sets CGI_VENV.
@@ -121,10 +143,9 @@ cgi_ensure_venv() {
         cgi_log "installing ${req#"$CGI_ROOT"/} into $name (a few minutes on first run)"
         start=$SECONDS
         # shellcheck disable=SC2046  # pip-args is a word list on purpose
-        # -qq: this machine's pip.conf names absent local indexes and pip warns
-        # about them once per package; real errors still print.
-        "$venv/bin/python" -m pip install --disable-pip-version-check -qq \
+        "$venv/bin/python" -m pip install --disable-pip-version-check \
             $(_cgi_req_pip_args "$req") -r "$req" \
+            2> >(_cgi_pip_errors) | _cgi_pip_progress \
             || cgi_die "pip install -r ${req#"$CGI_ROOT"/} failed (see above)"
         printf '%s\n' "$want" >"$stamp"
         cgi_log "installed ${req#"$CGI_ROOT"/} in $((SECONDS - start)) s"

@@ -26,6 +26,15 @@ One run:
 
 ``--no-onvif`` runs the same bench against simulators without ONVIF (the CGI only).
 
+Slow cameras: ``--latency-ms`` (``--jitter-ms``) delays every answer of every simulator and
+``--serial`` makes each answer one request at a time (streams and ONVIF long polls apart),
+as these cameras' embedded web servers do. The "slow cameras" rows then report the config
+flow per camera, entry created -> every entity available, the settings cycles (their
+duration, overlaps with the next), the longest request queue per camera, a snapshot taken
+while a settings cycle runs, and the alarm latency under that load, against issue 16's goals.
+The "request budget" rows add up everything each camera answered per minute in the steady
+window (a long poll or stream counts once per request, i.e. per renewal), per dialect.
+
 With ``--runs R`` the whole run repeats (fresh hass each time) and the table shows
 the median with the min-max spread.
 """
@@ -39,6 +48,7 @@ from collections.abc import Callable, Iterable, Sequence
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
+import itertools
 import json
 import math
 import os
@@ -67,6 +77,7 @@ from scripts.demo import (  # noqa: E402
     form_values,
     recovery_mode,
     tail,
+    write_offline_storage,
 )
 from tests.sim.base import RequestRecord, SimServer  # noqa: E402
 from tests.sim.cgi_action import CgiActionSim  # noqa: E402
@@ -288,13 +299,7 @@ logger:
   default: warning
 """
     )
-    storage = config_dir / ".storage"
-    storage.mkdir()
-    # As in scripts/demo: core_config done up front, so hass adds no online integrations.
-    (storage / "onboarding").write_text(
-        json.dumps({"version": 4, "minor_version": 1, "key": "onboarding",
-                    "data": {"done": ["core_config"]}})
-    )
+    write_offline_storage(config_dir)
 
 
 class Hass:
@@ -389,6 +394,7 @@ class Cam:
     camera_entity: str | None = None
     # ONVIF: the motion sensor its events drive and the "ONVIF events" connectivity one.
     motion_entity: str | None = None
+    ready: float = 0.0  # every entity had a state other than unavailable
     onvif_entity: str | None = None
 
     @property
@@ -655,6 +661,7 @@ async def measure_setup(ctx: Ctx) -> dict[str, Any]:
         known = [t for t in times if t is not None]
         ready = max(known) if known else cam.flow_done
         ready_times.append(ready)
+        cam.ready = ready
         per_cam.append(ready - cam.flow_start)
     return {
         "per_camera_s": dist(per_cam),
@@ -684,6 +691,8 @@ async def measure_cpu(ctx: Ctx, seconds: float) -> dict[str, float]:
 
 async def measure_steady(ctx: Ctx) -> dict[str, Any]:
     marks = [len(c.sim.requests) for c in ctx.cams]
+    for cam in ctx.cams:
+        cam.sim.max_queued = cam.sim.queued
     await probe_samples(ctx.api)  # starts a fresh lag window
     cost = await measure_cpu(ctx, ctx.args.duration)
     lag = await probe_samples(ctx.api)
@@ -719,6 +728,8 @@ async def measure_steady(ctx: Ctx) -> dict[str, Any]:
             "other_per_cam_min": sum(v for k, v in per_min.items()
                                      if k not in ("settings", "alarm_poll")),
             "onvif_per_cam_min": onvif / n / minutes,
+            # Everything the camera answered: the request budget (issue 16 part 3).
+            "total_per_cam_min": sum(per_min.values()) + onvif / n / minutes,
             "by_category_per_cam_min": per_min,
             "settings_groups": n_groups,
             "settings_per_group_cam_min": busiest,
@@ -727,6 +738,7 @@ async def measure_steady(ctx: Ctx) -> dict[str, Any]:
         }
     push = [c.sim for c in ctx.cams if isinstance(c.sim, ParamCgiSim)]
     return {
+        "queue_max_per_camera": dist([float(c.sim.max_queued) for c in ctx.cams]),
         "cost": cost,
         "loop_lag_ms": dist(lag),
         "requests": per_dialect,
@@ -1072,6 +1084,95 @@ async def measure_snapshot(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------ slow cameras
+
+# Settings requests further apart than this belong to different refresh cycles.
+CYCLE_GAP = 15.0
+# Until a settings cycle shows at the camera after the refresh was asked for.
+CYCLE_WAIT = DEFAULT_SCAN_INTERVAL + 15
+SNAPSHOT_OVERHEAD_MS = 150.0
+
+
+def slow_cameras(args: argparse.Namespace) -> bool:
+    return bool(args.latency_ms or args.jitter_ms or args.serial)
+
+
+def make_slow(sim: SimServer, args: argparse.Namespace, index: int) -> None:
+    sim.latency = max(0.0, args.latency_ms) / 1000
+    sim.jitter = max(0.0, args.jitter_ms) / 1000
+    sim.one_at_a_time = args.serial
+    sim.rng = random.Random(index)
+
+
+def settings_cycles(cam: Cam, after: float) -> list[tuple[float, float]]:
+    """(first, last answer) of each settings refresh the camera saw after ``after``:
+    settings requests closer than CYCLE_GAP together, the last one's answer included."""
+    times = [r.time for r in cam.sim.requests
+             if r.time >= after and not is_onvif(cam.sim, r)
+             and classify(cam.dialect, r)[0] == "settings"]
+    cycles: list[tuple[float, float]] = []
+    for t in times:
+        if cycles and t - cycles[-1][1] < CYCLE_GAP:
+            cycles[-1] = (cycles[-1][0], t)
+        else:
+            cycles.append((t, t))
+    answer = cam.sim.latency + cam.sim.jitter
+    return [(a, b + answer) for a, b in cycles]
+
+
+async def snapshot_during_cycle(ctx: Ctx, cam: Cam) -> dict[str, Any] | None:
+    """Ask for a refresh (update_entity), then a snapshot once its first read arrives."""
+    target = next((e for e in cam.entities
+                   if e.split(".")[0] in ("sensor", "switch", "number", "select")), None)
+    if target is None or cam.camera_entity is None:
+        return None
+    mark = len(cam.sim.requests)
+    await ctx.api.request("POST", "/api/services/homeassistant/update_entity",
+                          json_body={"entity_id": target})
+    deadline = time.monotonic() + CYCLE_WAIT
+    while not any(classify(cam.dialect, r)[0] == "settings" and not is_onvif(cam.sim, r)
+                  for r in cam.sim.requests[mark:]):
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.05)
+    queued = cam.sim.queued
+    ms, ok = await fetch_image(ctx, cam.camera_entity)
+    return {"camera": cam.dialect, "ms": ms, "ok": ok, "queued_when_asked": queued}
+
+
+async def measure_slow(ctx: Ctx) -> dict[str, Any]:
+    latency = ctx.args.latency_ms + ctx.args.jitter_ms
+    durations: list[float] = []
+    overlaps = 0
+    for cam in ctx.cams:
+        # The set-up's first read apart: steady cycles only.
+        cycles = settings_cycles(cam, cam.ready + 1)
+        durations += [b - a for a, b in cycles]
+        overlaps += sum(1 for (_a, end), (start, _b) in itertools.pairwise(cycles)
+                        if start < end)
+    snaps = []
+    for dialect in DIALECTS:
+        pick = next((c for c in ctx.cams if c.dialect == dialect and c.camera_entity), None)
+        if pick is not None and (res := await snapshot_during_cycle(ctx, pick)) is not None:
+            snaps.append(res)
+    return {
+        "flow_s": dist([c.flow_done - c.flow_start for c in ctx.cams]),
+        # Detection + login + first read: what the camera answered during the flow.
+        "flow_requests": dist([float(sum(1 for r in c.sim.requests
+                                         if c.flow_start <= r.time <= c.flow_done))
+                               for c in ctx.cams]),
+        "entities_after_entry_s": dist([c.ready - c.flow_done for c in ctx.cams if c.ready]),
+        "cycle_s": dist(durations),
+        "cycle_overlaps": overlaps,
+        "snapshot_during_cycle_ms": dist([s["ms"] for s in snaps]),
+        "snapshot_waited_behind_max": max(
+            (max(0, round(s["ms"] / latency) - 1) for s in snaps), default=None
+        ) if latency else None,
+        "snapshot_goal_ms": 2 * latency + SNAPSHOT_OVERHEAD_MS,
+        "snapshots": snaps,
+    }
+
+
 async def onvif_option(ctx: Ctx) -> str | None:
     """The ``onvif`` option the entries run with, as their options form shows it
     (the bench sets no options: it must be the default, "auto")."""
@@ -1119,6 +1220,7 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         for _ in range(args.cameras):
             for dialect in DIALECTS:
                 sim = make_sim(dialect, index, onvif=args.onvif)
+                make_slow(sim, args, index)
                 await sim.start()
                 cams.append(Cam(dialect, index, sim))
                 index += 1
@@ -1175,6 +1277,9 @@ async def run_once(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             result["burst"] = await measure_burst(ctx)
             log("snapshots")
             result["snapshot"] = await measure_snapshot(ctx)
+            if slow_cameras(args):
+                log("slow cameras: settings cycles, a snapshot during one")
+                result["slow"] = await measure_slow(ctx)
             hass.check()
             watch.check()
             result["loadavg_end"] = os.getloadavg()
@@ -1246,6 +1351,11 @@ def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
             Row("requests/cam/min", f"{dialect} ONVIF", f"{base}.onvif_per_cam_min", "",
                 "{:.2f}"),
         ]
+    for dialect in DIALECTS:
+        # Issue 16 part 3: what a cheap camera's web server survives.
+        out.append(Row("request budget", f"{dialect} everything, per cam per min",
+                       f"steady.requests.{dialect}.total_per_cam_min", "", "{:.2f}",
+                       "<= 10", lambda v: v <= 10, needs_interval=True))
     out.append(Row("requests/cam/min", "push streams up", "steady.push_streams_up", "",
                    "{:.0f}"))
     io = "io" if args.onvif else "poll"  # with ONVIF the IO input arrives as an event
@@ -1284,6 +1394,8 @@ def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
     ]
     if args.onvif:
         out += onvif_rows(total, note)
+    if slow_cameras(args):
+        out += slow_rows(args)
     out += [
         Row("cost", "hass CPU idle", "idle.cpu_pct_one_core", "%", "{:.1f}"),
         Row("cost", "hass CPU with cameras", "steady.cost.cpu_pct_one_core", "%", "{:.1f}",
@@ -1310,6 +1422,57 @@ def rows(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[Row]:
         Row("snapshot", "camera requests for 10", "snapshot.camera_requests_for_10", "",
             "{:.0f}"),
     ]
+    return out
+
+
+def slow_rows(args: argparse.Namespace) -> list[Row]:
+    """Issue 16 part 2: the goals at the cameras' real speed."""
+    sec = f"slow cameras ({args.latency_ms:g} ms +-{args.jitter_ms:g}"
+    sec += ", serial)" if args.serial else ")"
+    latency = args.latency_ms + args.jitter_ms
+    snap_goal = 2 * latency + SNAPSHOT_OVERHEAD_MS
+    out = [
+        Row(sec, "config flow per camera, p50", "slow.flow_s.p50", "s", "{:.2f}"),
+        Row(sec, "config flow per camera, max", "slow.flow_s.max", "s", "{:.2f}", "<= 5 s",
+            lambda v: v <= 5),
+        Row(sec, "requests during the flow, p50", "slow.flow_requests.p50", "", "{:.0f}"),
+        Row(sec, "requests during the flow, max", "slow.flow_requests.max", "", "{:.0f}"),
+        Row(sec, "entry -> every entity available, p50", "slow.entities_after_entry_s.p50",
+            "s", "{:.2f}"),
+        Row(sec, "entry -> every entity available, max", "slow.entities_after_entry_s.max",
+            "s", "{:.2f}", "<= 10 s", lambda v: v <= 10),
+        Row(sec, "settings cycle, p50", "slow.cycle_s.p50", "s", "{:.2f}"),
+        Row(sec, "settings cycle, max", "slow.cycle_s.max", "s", "{:.2f}",
+            f"< {DEFAULT_SCAN_INTERVAL:.0f} s", lambda v: v < DEFAULT_SCAN_INTERVAL),
+        Row(sec, "settings cycles seen", "slow.cycle_s.n", "", "{:.0f}"),
+        Row(sec, "cycle overlapping the next", "slow.cycle_overlaps", "", "{:.0f}", "0",
+            lambda v: v == 0),
+        Row(sec, "request queue per camera, p50", "steady.queue_max_per_camera.p50", "",
+            "{:.0f}"),
+        Row(sec, "request queue per camera, max", "steady.queue_max_per_camera.max", "",
+            "{:.0f}"),
+        Row(sec, "snapshot during a settings cycle, max", "slow.snapshot_during_cycle_ms.max",
+            "ms", "{:.0f}", f"<= {snap_goal:.0f}", lambda v: v <= snap_goal),
+        Row(sec, "snapshot waited behind (requests), max", "slow.snapshot_waited_behind_max",
+            "", "{:.0f}", "<= 1", lambda v: v <= 1),
+        Row(sec, "push alarm on, p50", "alarm_push.on_ms.p50", "ms", "{:.1f}", "<= 20",
+            lambda v: v <= 20),
+        Row(sec, "push alarm off, p50", "alarm_push.off_ms.p50", "ms", "{:.1f}", "<= 20",
+            lambda v: v <= 20),
+    ]
+    for d in POLL_DIALECTS:
+        out.append(Row(sec, f"{d} IO input on, p50", f"alarm_poll_{d}.on_ms.p50", "ms",
+                       "{:.1f}", *(("<= 20 (ONVIF)", lambda v: v <= 20) if args.onvif
+                                   else ("", None))))
+    if args.onvif:
+        out += [
+            Row(sec, "ONVIF motion on, p50", "onvif_events.on_ms.p50", "ms", "{:.1f}", "<= 20",
+                lambda v: v <= 20),
+            Row(sec, "ONVIF motion off, p50", "onvif_events.off_ms.p50", "ms", "{:.1f}",
+                "<= 20", lambda v: v <= 20),
+            Row(sec, "ONVIF motion missed", "onvif_events.missed", "", "{:.0f}", "0",
+                lambda v: v == 0),
+        ]
     return out
 
 
@@ -1462,6 +1625,12 @@ def main() -> int:
                         help="ONVIF motion on+off pairs per camera (4)")
     parser.add_argument("--onvif-rate", type=float, default=10,
                         help="ONVIF motion changes per second over all cameras (10)")
+    parser.add_argument("--latency-ms", type=float, default=0,
+                        help="every simulator answers this much later (0)")
+    parser.add_argument("--jitter-ms", type=float, default=0,
+                        help="the latency varies by up to this, seeded (0)")
+    parser.add_argument("--serial", action="store_true",
+                        help="every simulator answers one request at a time")
     parser.add_argument("--no-onvif", dest="onvif", action="store_false",
                         help="simulators without ONVIF: the CGI only, no ONVIF rows")
     parser.add_argument("--integration", type=Path, default=ROOT / "custom_components" / DOMAIN,

@@ -313,6 +313,11 @@ api:
 config:
 repairs:
 media_source:
+# Device pages show what happened (history graphs, logbook) as on a real install.
+recorder:
+  purge_keep_days: 1
+history:
+logbook:
 http:
   server_host: 127.0.0.1
   server_port: {port}
@@ -323,16 +328,29 @@ logger:
     custom_components.{DOMAIN}: debug
 """
     )
-    # Mark the core_config onboarding step as done up front: finishing it over REST
-    # makes hass add google_translate, met, radio_browser and shopping_list, which
-    # pip-install packages and go online. Location etc. come from the YAML above.
-    storage = CONFIG_DIR / ".storage"
+    write_offline_storage(CONFIG_DIR)
+
+
+def write_offline_storage(config_dir: Path) -> None:
+    """What keeps a fresh hass offline (shared by scripts/bench and scripts/soak).
+
+    The core_config onboarding step is marked done up front: finishing it over REST
+    makes hass add google_translate, met, radio_browser and shopping_list, which
+    pip-install packages and go online. The add-camera step searches the network
+    (WS-Discovery multicast) from the enabled interfaces: only loopback is enabled, so
+    nothing is sent off this machine (loopback is never searched: the probe is skipped).
+    """
+    storage = config_dir / ".storage"
     storage.mkdir()
     (storage / "onboarding").write_text(
         json.dumps(
             {"version": 4, "minor_version": 1, "key": "onboarding",
              "data": {"done": ["core_config"]}}
         )
+    )
+    (storage / "core.network").write_text(
+        json.dumps({"version": 1, "key": "core.network",
+                    "data": {"configured_adapters": ["lo"]}})
     )
 
 
@@ -650,6 +668,10 @@ async def snapshot(api: HassApi, entity_id: str) -> str:
 
 
 async def run_check(api: HassApi, cams: list[SimCamera], children: Children) -> bool:
+    components = set((await api.request("GET", "/api/config"))["components"])
+    if missing := {"recorder", "history", "logbook"} - components:
+        # Device pages would show no activity: the demo's config promises it.
+        raise DemoError(f"hass did not load {', '.join(sorted(missing))} (see the hass log)")
     log(f"checking entities, states and snapshots (up to {CHECK_TIMEOUT} s)")
     deadline = time.monotonic() + CHECK_TIMEOUT
     while True:

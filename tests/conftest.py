@@ -12,6 +12,7 @@ from urllib.parse import quote, quote_plus
 import aiohttp
 import pytest
 
+from custom_components.cgi_camera import discovery
 from tests.sim.param_cgi import ParamCgiSim
 from tests.sim.uid_xml import UidXmlSim
 
@@ -60,6 +61,13 @@ def auto_enable_custom_integrations(
     connections restricted to 127.0.0.1, so nothing leaves the machine.
     """
     yield
+
+
+@pytest.fixture(autouse=True)
+def no_network_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user step's WS-Discovery probe searches nothing unless a test points it at a
+    responder on 127.0.0.1: a test must never multicast on a real interface."""
+    monkeypatch.setattr(discovery, "PROBE_TARGETS", ())
 
 
 @pytest.fixture

@@ -146,7 +146,8 @@ def test_onvif_requests_are_counted_apart_by_operation_and_window() -> None:
 
 
 def test_onvif_goals_judge_leaks_and_latency() -> None:
-    args = argparse.Namespace(cameras=25, onvif=True, duration=60)
+    args = argparse.Namespace(cameras=25, onvif=True, duration=60, latency_ms=0,
+                              jitter_ms=0, serial=False)
     run: dict[str, Any] = {
         "onvif_events": {"on_ms": {"p50": 4.0, "p99": 25.0}, "missed": 0},
         "onvif_idle": {"per_cam_min": {"total": 1.1}},
@@ -161,6 +162,50 @@ def test_onvif_goals_judge_leaks_and_latency() -> None:
     assert table["onvif_running.peak_per_camera"] == "PASS"
     assert table["stop.onvif.open"] == "MISS"  # a clean stop unsubscribes
     assert table["onvif_events.off_ms.p50"] == ""  # not measured: no verdict
-    no_onvif = argparse.Namespace(cameras=25, onvif=False, duration=60)
+    no_onvif = argparse.Namespace(cameras=25, onvif=False, duration=60, latency_ms=0,
+                                  jitter_ms=0, serial=False)
     assert not [line for line in bench.summarise(no_onvif, [run])
                 if line["section"] == "onvif"]
+
+
+def settings_request(t: float) -> RequestRecord:
+    return RequestRecord("GET", "/cgi-bin/getvideoattr.cgi", MultiDict(), t)
+
+
+def test_settings_cycles_are_split_by_gaps_and_include_the_last_answer() -> None:
+    cam = bench.Cam("uid_xml", 0, bench.make_sim("uid_xml", 0))
+    cam.sim.latency = 0.3
+    cam.sim.requests += [settings_request(t) for t in (5.0, 100.0, 100.4, 101.0, 160.0, 161.0)]
+    cam.sim.requests.append(RequestRecord("GET", "/cgi-bin/getuid", MultiDict(), 130.0))
+    # The first one is before "after" (the set-up's read); the login is no setting.
+    assert bench.settings_cycles(cam, 50.0) == [(100.0, 101.3), (160.0, 161.3)]
+
+
+def test_slow_goals_and_the_request_budget() -> None:
+    args = argparse.Namespace(cameras=1, onvif=True, duration=60, latency_ms=300,
+                              jitter_ms=0, serial=True)
+    run: dict[str, Any] = {
+        "slow": {"flow_s": {"max": 4.0}, "entities_after_entry_s": {"max": 12.0},
+                 "cycle_overlaps": 0, "snapshot_during_cycle_ms": {"max": 900.0},
+                 "snapshot_waited_behind_max": 2},
+        "steady": {"requests": {"uid_xml": {"total_per_cam_min": 9.5},
+                                "cgi_action": {"total_per_cam_min": 61.0}}},
+    }
+    table = {line["path"]: line["result"] for line in bench.summarise(args, [run])}
+    assert table["slow.flow_s.max"] == "PASS"
+    assert table["slow.entities_after_entry_s.max"] == "MISS"
+    assert table["slow.cycle_overlaps"] == "PASS"
+    assert table["slow.snapshot_during_cycle_ms.max"] == "MISS"  # > 2 x 300 + 150
+    assert table["slow.snapshot_waited_behind_max"] == "MISS"
+    assert table["steady.requests.uid_xml.total_per_cam_min"] == "PASS"
+    assert table["steady.requests.cgi_action.total_per_cam_min"] == "MISS"
+    fast = argparse.Namespace(cameras=1, onvif=True, duration=60, latency_ms=0, jitter_ms=0,
+                              serial=False)
+    assert not [line for line in bench.summarise(fast, [run])
+                if line["section"].startswith("slow")]
+
+
+def test_make_slow_sets_the_simulator_knobs() -> None:
+    sim = bench.make_sim("cgi_message", 3)
+    bench.make_slow(sim, argparse.Namespace(latency_ms=300, jitter_ms=50, serial=True), 3)
+    assert (sim.latency, sim.jitter, sim.one_at_a_time) == (0.3, 0.05, True)

@@ -36,6 +36,7 @@ from custom_components.cgi_camera.client.models import (
     SettingKind,
     StreamKind,
 )
+from custom_components.cgi_camera.client.tables import Field
 from custom_components.cgi_camera.client.transport import Response, Transport
 from tests.conftest import PASSWORD, USERNAME
 from tests.sim.cgi_action import CgiActionSim, md5
@@ -178,13 +179,13 @@ async def test_read_modify_write_keeps_siblings(session: aiohttp.ClientSession) 
         # Values the firmware would reset if a set omitted them (strict_set).
         sim.groups["MotionDetConf"]["md_sensitivity"] = 5
         sim.groups["MotionDetConf"]["alarm_handle_snap"] = 1
-        await camera.write(K.MOTION_DETECTION, True)
+        changed = await camera.write(K.MOTION_DETECTION, True)
         action, sent = sim.set_calls[-1]
         assert action == "setMotionDetConf"
         assert sent["md_enable"] == 1 and sent["md_sensitivity"] == 5
         assert len(sent["area_list"]) == 9
         assert sim.groups["MotionDetConf"]["alarm_handle_snap"] == 1
-        assert camera.state[K.MOTION_DETECTION] is True
+        assert changed[K.MOTION_DETECTION] is True
         # The read-only section name never goes back.
         await camera.write(K.ALARM_INPUT, False)
         assert "alarm_name" not in sim.set_calls[-1][1]
@@ -220,7 +221,7 @@ async def test_variants_sensors_and_storage(session: aiohttp.ClientSession) -> N
         sim.wifi = {"status": 0}
         camera = await _camera(session, sim)
         assert camera.info.unique_id == "H01000171410100010156"
-        state = camera.state
+        state = await camera.read_state(reuse_discovery=True)
         assert state[K.SD_CARD_STATUS] == "no_card" and state[K.SD_TOTAL] is None
         assert state[K.WIFI_STATUS] == "unknown"
         assert K.WIFI_SIGNAL not in camera.capabilities.settings
@@ -361,10 +362,11 @@ def test_driver_never_spells_a_dangerous_action() -> None:
 
 
 def test_field_edge_cases() -> None:
-    fld = cgi_action._Field(K.BRIGHTNESS, "brightness", SettingKind.NUMBER, 0, 255)
-    assert fld.read(None) is None and fld.read("7.0") == 7
-    text = cgi_action._Field(K.MQTT_SERVER, "x", SettingKind.VALUE)
-    assert text.read("raw") == "raw"
+    codec = cgi_action._Codec()
+    fld = cgi_action._num(K.BRIGHTNESS, "brightness", 0, 255)
+    assert codec.decode(fld, None, {}) is None and codec.decode(fld, "7.0", {}) == 7
+    text = Field(key=K.MQTT_SERVER, name="x", kind=SettingKind.VALUE)
+    assert codec.decode(text, "raw", {}) == "raw"
     assert cgi_action._text("  ") is None and cgi_action._text(None) is None
     assert cgi_action._int(None, 4) == 4
 

@@ -67,7 +67,7 @@ async def test_hostile_numbers_cost_only_their_own_value(
         sim.overrides["sys_get?Group=TimeInfo"] = _time_info(value)
         _set(sim, "record", "RecordDevice", "TotalSpace", value)
         camera = await _camera(session, sim)
-        state = camera.state
+        state = await camera.read_state(reuse_discovery=True)
         assert K.BRIGHTNESS not in state and state[K.CONTRAST] == 128
         assert K.BOOT_TIME not in state and K.SD_FREE not in state and K.SD_TOTAL not in state
         assert state[K.SD_CARD_STATUS] == "mounted"
@@ -81,7 +81,7 @@ async def test_hostile_numbers_cost_only_their_own_value(
 async def test_an_uptime_beyond_the_calendar_is_skipped(session: aiohttp.ClientSession) -> None:
     async with _sim() as sim:
         camera = await _camera(session, sim)
-        assert K.BOOT_TIME in camera.state
+        assert K.BOOT_TIME in (await camera.read_state(reuse_discovery=True))
         sim.overrides["sys_get?Group=TimeInfo"] = _time_info("999999999999999")  # 31 My
         state = await camera.read_state()
         assert K.BOOT_TIME not in state and K.BRIGHTNESS in state
@@ -195,4 +195,4 @@ async def test_hostile_documents_at_set_up(session: aiohttp.ClientSession, kind:
     async with _sim(overrides={"image_get": BODIES[kind], "image_query": BODIES[kind]}) as sim:
         camera = await _camera(session, sim)
         assert K.MIRROR in camera.capabilities.settings
-        assert camera.state.get(K.BRIGHTNESS) in (None, 1)
+        assert (await camera.read_state(reuse_discovery=True)).get(K.BRIGHTNESS) in (None, 1)

@@ -29,6 +29,7 @@ from custom_components.cgi_camera.client import (
     UnsupportedDevice,
 )
 from custom_components.cgi_camera.const import CONF_RTSP_URL, CONF_SNAPSHOT_URL, DOMAIN
+from custom_components.cgi_camera.errors import flow_error
 from tests.conftest import PASSWORD, USERNAME
 from tests.helpers import setup_entry
 from tests.sim.uid_xml import UidXmlSim
@@ -53,7 +54,7 @@ REFUSED = b"RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\n" \
     ],
 )
 def test_every_client_error_has_its_flow_error(error: Exception, key: str) -> None:
-    assert config_flow._error_key(error) == key
+    assert flow_error(error) == key
 
 
 async def test_an_unexpected_error_is_logged_with_its_traceback(

@@ -1,4 +1,4 @@
-"""Device registry APIs newer Home Assistant replaced, feature-detected (entity.py).
+"""Device registry APIs newer Home Assistant replaced, feature-detected (devices.py).
 
 Newer releases (2026.11) link a channel to its recorder by registry id (``via_device_id``;
 ``via_device`` breaks in 2027.8) and look devices up per config entry
@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
 
-from custom_components.cgi_camera import entity
+from custom_components.cgi_camera import devices
 from custom_components.cgi_camera.const import DOMAIN
 from tests.helpers import setup_entry
 from tests.sim.param_cgi import ParamCgiSim
@@ -28,20 +28,20 @@ async def test_channel_links_to_the_recorder_by_id_where_supported(
 ) -> None:
     entry = await setup_entry(hass, nvr_sim, "param_cgi", unique_id=NVR)
     camera = entry.runtime_data.camera
-    recorder = entity.find_device(hass, entry, (DOMAIN, NVR))
+    recorder = devices.find_device(hass, entry, (DOMAIN, NVR))
     assert recorder is not None
 
     detected = "via_device_id" in dr.DeviceInfo.__optional_keys__
-    assert detected is entity.VIA_DEVICE_ID
-    monkeypatch.setattr(entity, "VIA_DEVICE_ID", False)
-    old = dict(entity.device_info(entry, camera, 2))
+    assert detected is devices.VIA_DEVICE_ID
+    monkeypatch.setattr(devices, "VIA_DEVICE_ID", False)
+    old = dict(devices.device_info(entry, camera, 2))
     assert old["via_device"] == (DOMAIN, NVR) and "via_device_id" not in old
 
-    monkeypatch.setattr(entity, "VIA_DEVICE_ID", True)
-    new = dict(entity.device_info(entry, camera, 2))
+    monkeypatch.setattr(devices, "VIA_DEVICE_ID", True)
+    new = dict(devices.device_info(entry, camera, 2))
     assert new["via_device_id"] == recorder.id and "via_device" not in new
     # The camera itself has no parent either way.
-    assert not {"via_device", "via_device_id"} & set(dict(entity.device_info(entry, camera)))
+    assert not {"via_device", "via_device_id"} & set(dict(devices.device_info(entry, camera)))
 
 
 async def test_find_device_asks_per_entry_where_supported(
@@ -50,7 +50,7 @@ async def test_find_device_asks_per_entry_where_supported(
     entry = await setup_entry(hass, nvr_sim, "param_cgi", unique_id=NVR)
     registry = dr.async_get(hass)
     recorder = registry.async_get_device(identifiers={(DOMAIN, NVR)})
-    assert entity.find_device(hass, entry, (DOMAIN, NVR)) == recorder
+    assert devices.find_device(hass, entry, (DOMAIN, NVR)) == recorder
 
     asked: list[tuple[Any, ...]] = []
 
@@ -61,5 +61,5 @@ async def test_find_device_asks_per_entry_where_supported(
     monkeypatch.setattr(registry, "async_get_device_by_identifier", by_identifier,
                         raising=False)
     monkeypatch.setattr(registry, "async_get_device", None)  # must not be used now
-    assert entity.find_device(hass, entry, (DOMAIN, NVR)) == recorder
+    assert devices.find_device(hass, entry, (DOMAIN, NVR)) == recorder
     assert asked == [((DOMAIN, NVR), entry.entry_id)]

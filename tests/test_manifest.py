@@ -115,7 +115,7 @@ def test_every_translation_key_in_code_is_translated() -> None:
     exceptions = set(
         re.findall(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', code)
     )
-    # Keys passed through a variable (entity._device_call's second argument).
+    # Keys passed through a variable (raise_translated_error's argument).
     exceptions |= set(re.findall(r'"(\w+_failed)"\)', code))
     assert exceptions
     assert exceptions <= set(strings["exceptions"]), exceptions - set(strings["exceptions"])

@@ -39,6 +39,7 @@ from custom_components.cgi_camera.client.onvif import (
     SoapFault,
     SubscriptionGone,
     TopicMapper,
+    client as onvif_client,
     find_onvif,
     same_device,
 )
@@ -706,3 +707,71 @@ async def test_raw_messages_and_closed_subscriptions(
     assert sim.onvif.subscription_count == 0
     with pytest.raises(RuntimeError):
         await anext(subscription.messages())
+
+
+# -- what the soak found: stalls, refusals, reconnects ---------------------------------
+
+
+async def test_a_token_the_camera_checked_late_is_sent_once_more_fresh(
+    session: aiohttp.ClientSession, sim: OnvifSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await connected_client(session, sim)
+    # Every refusal counts as "came late" (a camera that held the request while it
+    # stalled checks the timestamp after the window has passed).
+    monkeypatch.setattr(onvif_client, "TOKEN_AGED_AFTER", 0.0)
+    mark = len(sim.onvif.requests)
+    sim.onvif.stale_tokens = 1
+    info = await client.device.get_device_information()
+    after = [(r.operation, r.fault) for r in sim.onvif.requests[mark:]]
+    assert info.serial == sim.onvif.serial
+    # A fresh token, no clock read and no loop.
+    assert after == [("GetDeviceInformation", "ter:NotAuthorized"),
+                     ("GetDeviceInformation", None)]
+
+
+async def test_a_quick_refusal_with_a_steady_clock_is_not_retried(
+    session: aiohttp.ClientSession, sim: OnvifSim
+) -> None:
+    client = await connected_client(session, sim)
+    mark = len(sim.onvif.requests)
+    sim.onvif.stale_tokens = 2
+    with pytest.raises(AuthError):
+        await client.device.get_device_information()
+    assert [r.operation for r in sim.onvif.requests[mark:]] == [
+        "GetDeviceInformation", "GetSystemDateAndTime",
+    ]
+    assert sim.onvif.failed_logins == 1
+
+
+async def test_a_refused_login_sends_no_unsubscribe(
+    session: aiohttp.ClientSession, sim: OnvifSim
+) -> None:
+    client = await connected_client(session, sim)
+    consumer = Consumer(PullPointSubscription(client, pull_timeout=2), retry=False).start()
+    await until(lambda: consumer.heartbeats() >= 1)
+    sim.onvif.password = "changed on the camera"
+    await until(lambda: consumer.done)
+    await consumer.stop()  # closes the subscription
+    assert len(consumer.errors) == 1 and isinstance(consumer.errors[0], AuthError)
+    # Unsubscribing would be a second failed login: the subscription expires instead.
+    assert "Unsubscribe" not in sim.onvif.operations()
+    assert sim.onvif.failed_logins == 1
+
+
+async def test_a_resumed_subscription_is_alive_only_once_a_pull_answers(
+    session: aiohttp.ClientSession, sim: OnvifSim
+) -> None:
+    client = await connected_client(session, sim)
+    subscription = PullPointSubscription(client, pull_timeout=2)
+    first = Consumer(subscription, retry=False).start()
+    await until(lambda: first.heartbeats() >= 1)
+    sim.onvif.malformed_answer("PullMessages")  # every pull from now on
+    await until(lambda: first.done)
+    assert isinstance(first.errors[0], ProtocolError)
+    # Iterating again resumes the same subscription: no request on the way, so no
+    # heartbeat (which the owner takes as "back") before a pull has answered.
+    second = Consumer(subscription, retry=False).start()
+    await until(lambda: second.done)
+    assert second.heartbeats() == 0 and isinstance(second.errors[0], ProtocolError)
+    assert sim.onvif.subscriptions_created == 1
+    await second.stop()

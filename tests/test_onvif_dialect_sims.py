@@ -256,7 +256,7 @@ async def test_a_port_read_that_never_answers_leaves_the_list_empty(
         _stall(sim, dialect.onvif_port_key)
         camera = await _connect(session, dialect, sim, timeout=2)
     assert camera.capabilities.onvif_ports == []
-    assert camera.state  # read after it, as usual
+    assert await camera.read_state(reuse_discovery=True)  # read after it, as usual
 
 
 @pytest.mark.parametrize("dialect", REPORTING, ids=str)

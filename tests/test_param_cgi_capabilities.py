@@ -96,7 +96,7 @@ async def test_sensor_minus_one_is_unsupported_param_minus_one_is_a_value(
         camera = await _connect(session, sim)
         assert K.BRIGHTNESS not in camera.capabilities.settings
         assert K.CONTRAST in camera.capabilities.settings
-        assert camera.state[K.SD_CARD_STATUS] == "write_timeout"
+        assert (await camera.read_state(reuse_discovery=True))[K.SD_CARD_STATUS] == "write_timeout"
 
 
 async def test_white_light_falls_back_to_the_template_form(
@@ -107,12 +107,12 @@ async def test_white_light_falls_back_to_the_template_form(
     async with ParamCgiSim(username=USERNAME, password=PASSWORD) as sim:
         sim.fail_type("WhiteLedManualControl", *NOT_SUPPORTED, program="param")
         camera = await _connect(session, sim)
-        assert camera.state[K.WHITE_LIGHT] is False
-        await camera.write(K.WHITE_LIGHT, True)
+        assert (await camera.read_state(reuse_discovery=True))[K.WHITE_LIGHT] is False
+        assert await camera.write(K.WHITE_LIGHT, True) == {K.WHITE_LIGHT: True}
         path, query = sim.set_calls[-1]
         assert sim.requests[-1].path == "/cgi-bin/sensor.cgi"
         assert "WhiteLedManualControl" in path and query["WhiteLedManualMode"] == "1"
-        assert camera.state[K.WHITE_LIGHT] is True
+        assert (await camera.read_state())[K.WHITE_LIGHT] is True
 
 
 @pytest.mark.parametrize("kind", ["not_supported", "http_500"])
@@ -124,7 +124,7 @@ async def test_disk_falls_back_to_the_record_directory(
                                            else AMBIGUOUS["http_500"]))
         sim.set_disk(1, total=30000, free=1200)
         camera = await _connect(session, sim)
-        state = camera.state
+        state = await camera.read_state(reuse_discovery=True)
         assert state[K.SD_CARD_STATUS] == "normal"
         assert state[K.SD_TOTAL] == 30000 and state[K.SD_FREE] == 1200
         sim.set_disk(1, status=5)  # unformatted

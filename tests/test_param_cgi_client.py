@@ -195,7 +195,7 @@ async def test_query_auth_when_basic_is_ignored(session: aiohttp.ClientSession) 
     # Basic ignored: the device answers "wrong user" (-507); the query form works.
     async with ParamCgiSim(username=USERNAME, password=PASSWORD, basic_auth=False) as sim:
         camera = await _camera(session, sim)
-        assert camera.state[SettingKey.BRIGHTNESS] == 1
+        assert (await camera.read_state(reuse_discovery=True))[SettingKey.BRIGHTNESS] == 1
         # Basic made no difference (the same "wrong user" as no credentials): no
         # password was judged, so no failed login.
         assert sim.failed_logins == 0 and camera.auth_scheme == "query"

@@ -121,7 +121,7 @@ async def test_cut_chunked_stream_reconnects_in_home_assistant(
 async def test_digest_camera_is_never_sent_basic(session: aiohttp.ClientSession) -> None:
     async with ParamCgiSim(username=USERNAME, password=PASSWORD, digest_auth=True) as sim:
         camera = await _connect(session, sim, hint="digest")
-        assert camera.state[SettingKey.BRIGHTNESS] == 1
+        assert (await camera.read_state(reuse_discovery=True))[SettingKey.BRIGHTNESS] == 1
         assert camera.auth_scheme == "digest"
         assert "basic" not in sim.auth_log and sim.failed_logins == 0
         # Without the hint too: the credential-less first request shows the challenge.
@@ -206,7 +206,7 @@ async def test_open_device_login_is_not_verified(session: aiohttp.ClientSession)
     async with ParamCgiSim(username=USERNAME, password=PASSWORD, open_access=True) as sim:
         camera = await _connect(session, sim, Credentials(USERNAME, "any password"))
         assert camera.login_verified is False
-        assert camera.state[SettingKey.BRIGHTNESS] == 1
+        assert (await camera.read_state(reuse_discovery=True))[SettingKey.BRIGHTNESS] == 1
         assert sim.auth_log[0] == "none"
     async with ParamCgiSim(username=USERNAME, password=PASSWORD) as sim:
         camera = await _connect(session, sim)
@@ -331,7 +331,7 @@ async def test_hostile_values_are_unknown_not_errors(
             ("microphone", "volume"): "\x00\x7f\u00ff",
         }
         camera = await _connect(session, sim)
-        state = camera.state
+        state = await camera.read_state(reuse_discovery=True)
         # Each junk value is unknown; its siblings are read as usual.
         assert SettingKey.BRIGHTNESS not in state and state[SettingKey.CONTRAST] == 6
         assert SettingKey.WDR_LEVEL not in state and state[SettingKey.WDR] is True

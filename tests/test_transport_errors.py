@@ -17,10 +17,12 @@ import socket
 import struct
 
 import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.cgi_camera.client.errors import ConnectError, ProtocolError
 from custom_components.cgi_camera.client.transport import Transport
+from tests.helpers import serve, until
 
 CHUNKED = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
 
@@ -165,3 +167,40 @@ async def test_reading_a_closed_response(server: RawServer, transport: Transport
         while await resp.content.read(1024):
             pass
         raise ConnectError("stream ended")
+
+
+async def test_a_body_made_by_a_function_is_made_once_the_request_has_its_slot(
+    session: aiohttp.ClientSession,
+) -> None:
+    """ONVIF signs each request with a timestamp: made in the queue, it would age there."""
+    release = asyncio.Event()
+    held = 0
+    bodies: list[bytes] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        nonlocal held
+        bodies.append(await request.read())
+        if request.path == "/slow":
+            held += 1
+            await release.wait()
+        return web.Response(text="ok")
+
+    async with serve(handler) as port:
+        transport = Transport(session, "127.0.0.1", port, max_concurrent=1)
+        slow = asyncio.create_task(transport.request("GET", "/slow"))
+        await until(lambda: held == 1)  # the only slot is taken
+        made: list[str] = []
+
+        def body() -> bytes:
+            made.append("made")
+            return b"signed now"
+
+        queued = asyncio.create_task(transport.send("POST", transport.url("/fast"), data=body))
+        for _ in range(20):  # let it run up to the slot it waits for
+            await asyncio.sleep(0)
+        assert made == []  # waiting for the slot: not made yet
+        release.set()
+        await slow
+        response = await queued
+    assert response.status == 200
+    assert made == ["made"] and bodies[-1] == b"signed now"

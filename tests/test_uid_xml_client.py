@@ -43,7 +43,7 @@ async def test_malformed_variant_still_works(session: aiohttp.ClientSession) -> 
     async with UidXmlSim(username=USERNAME, password=PASSWORD, malformed=True) as sim:
         camera = await _camera(session, sim)
         assert camera.info.mac == "f0:00:00:29:06:9f"
-        assert camera.state[SettingKey.BRIGHTNESS] == 128
+        assert (await camera.read_state(reuse_discovery=True))[SettingKey.BRIGHTNESS] == 128
         sim.fail("/cgi-bin/image", 400)  # an empty 400 is no fault document
         with pytest.raises(ProtocolError):
             await camera.write(SettingKey.BRIGHTNESS, 10)

@@ -55,7 +55,7 @@ async def test_hostile_numbers_cost_only_their_own_value(
         sim.image["brightness"] = value  # hostile from the set-up on
         sim.garbage("/cgi-bin/getDevState", _dev_state(value, value))
         camera = await _connect(session, sim)
-        state = camera.state
+        state = await camera.read_state(reuse_discovery=True)
         assert K.BRIGHTNESS not in state and state[K.CONTRAST] == 128
         assert K.BOOT_TIME not in state and K.MEMORY_FREE not in state
         assert state[K.SD_CARD_STATUS] == "1"
@@ -73,7 +73,7 @@ async def test_impossible_uptimes_are_skipped(
 ) -> None:
     async with _sim() as sim:
         camera = await _connect(session, sim)
-        assert K.BOOT_TIME in camera.state
+        assert K.BOOT_TIME in (await camera.read_state(reuse_discovery=True))
         sim.garbage("/cgi-bin/getDevState", _dev_state(run_time, "24384 kB"))
         state = await camera.read_state()
         assert K.BOOT_TIME not in state and state[K.MEMORY_FREE] == 24384

@@ -80,7 +80,8 @@ async def test_unclear_capabilities_ask_the_head(
         camera = await _connect(session, sim)  # the set-up survives it
         assert (camera.capabilities.ptz is not None) is head
         assert _stops(sim) == 1
-        assert camera.info.mac == MAC and K.BRIGHTNESS in camera.state
+        assert camera.info.mac == MAC
+        assert K.BRIGHTNESS in (await camera.read_state(reuse_discovery=True))
         if head:
             await camera.ptz_move(PtzMove.LEFT)
             assert sim.ptz_log[-1]["move_x"] == "-1"
@@ -174,7 +175,7 @@ async def test_a_hanging_group_costs_only_itself(session: aiohttp.ClientSession)
         sim.hang("/cgi-bin/osd")
         await camera.discover()
         assert K.OSD not in camera.capabilities.settings
-        assert camera.state[K.BRIGHTNESS] == 128
+        assert (await camera.read_state(reuse_discovery=True))[K.BRIGHTNESS] == 128
 
 
 async def test_an_http_refusal_of_one_group_is_no_reauth(
@@ -185,7 +186,8 @@ async def test_an_http_refusal_of_one_group_is_no_reauth(
         sim.fail("/cgi-bin/motion", 403)
         camera = await _connect(session, sim)
         assert K.MOTION_DETECTION not in camera.capabilities.settings
-        assert camera.auth_refused is None and K.BRIGHTNESS in camera.state
+        assert camera.auth_refused is None
+        assert K.BRIGHTNESS in (await camera.read_state(reuse_discovery=True))
 
 
 async def test_time_unclear_means_no_clock_sync(session: aiohttp.ClientSession) -> None:

@@ -14,7 +14,6 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HassJob, HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -27,7 +26,7 @@ from homeassistant.util import dt as dt_util
 
 from . import password_check
 from .alarms import AlarmCoordinator, alarm_issue_id
-from .client import AuthError, CameraError, Credentials, StreamKind, connect
+from .client import Credentials, StreamKind, connect
 from .clock_watch import ClockWatch, issue_id as clock_issue_id
 from .compat import OPTIONS_FLOW_RELOADS
 from .const import (
@@ -49,7 +48,8 @@ from .const import (
 )
 from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry, CgiCameraData
-from .entity import device_identifier, device_info
+from .devices import device_identifier, device_info
+from .errors import setup_errors
 from .names import entry_name
 from .onvif_link import OnvifLink, auth_issue_id as onvif_auth_issue_id
 from .recording_view import RecordingView
@@ -78,7 +78,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     data = entry.data
     options = entry.options
     session = async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
-    try:
+    with setup_errors():
         camera = await connect(
             session,
             data[CONF_DIALECT],
@@ -90,16 +90,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
             auth_hint=data.get(CONF_AUTH_SCHEME),
             rtsp_port=options.get(CONF_RTSP_PORT),
         )
-    except AuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except CameraError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
     if camera.auth_scheme != data.get(CONF_AUTH_SCHEME):
         # Learned anew (firmware changed, or an entry older than the key): keep it.
@@ -118,8 +108,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     async_update_override_issue(hass, entry, stream_urls)
 
     coordinator = SettingsCoordinator(hass, entry, camera)
-    # Discovery has just read every setting: no second round trip for the first data.
-    coordinator.async_set_updated_data(dict(camera.state))
+    with setup_errors():
+        # Discovery has just read every setting: no second round trip for the first data.
+        coordinator.async_set_updated_data(await camera.read_state(reuse_discovery=True))
     # Every camera gets one, even without a readable alarm state: ONVIF may bring one.
     alarms = AlarmCoordinator(
         hass,

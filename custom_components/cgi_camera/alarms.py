@@ -38,8 +38,8 @@ from .client.limits import MAX_ALARM_SOURCES, warn_once
 from .client.models import AlarmReading, AlarmSource, Heartbeat
 from .client.onvif import TopicEvent
 from .const import DOMAIN, EVENT_ALARM
-from .coordinator import update_errors
-from .entity import device_identifier, find_device
+from .devices import device_identifier, find_device
+from .errors import update_errors
 from .names import clean_name
 
 if TYPE_CHECKING:

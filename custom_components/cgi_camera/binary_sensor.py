@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .alarms import AlarmCoordinator
 from .client.models import AlarmKind, AlarmSource
 from .data import CgiCameraConfigEntry
-from .entity import device_info, unique_id
+from .devices import device_info, unique_id
+from .platform_setup import async_add_as_found
 
 PARALLEL_UPDATES = 0  # state comes from the alarm coordinator
 
@@ -46,18 +50,33 @@ DEVICE_CLASSES: dict[AlarmKind, BinarySensorDeviceClass | None] = {
 # Noisy or rarely wanted ones start disabled.
 DISABLED = {K.DAY_NIGHT, K.NETWORK}
 
-STREAM = BinarySensorEntityDescription(
-    key="alarm_stream",
-    translation_key="alarm_stream",
-    device_class=D.CONNECTIVITY,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
-ONVIF_EVENTS = BinarySensorEntityDescription(
-    key="onvif_events",
-    translation_key="onvif_events",
-    device_class=D.CONNECTIVITY,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedDescription(BinarySensorEntityDescription):
+    """The connectivity of one live alarm feed, while the camera has the feed."""
+
+    device_class: BinarySensorDeviceClass | None = D.CONNECTIVITY
+    entity_category: EntityCategory | None = EntityCategory.DIAGNOSTIC
+    supported_fn: Callable[[AlarmCoordinator], bool]
+    value_fn: Callable[[AlarmCoordinator], bool]
+
+
+FEEDS = {
+    d.key: d
+    for d in (
+        FeedDescription(
+            key="alarm_stream", translation_key="alarm_stream",
+            supported_fn=lambda alarms: alarms.push,
+            value_fn=lambda alarms: alarms.stream_connected,
+        ),
+        FeedDescription(
+            key="onvif_events", translation_key="onvif_events",
+            supported_fn=lambda alarms: alarms.has_onvif,
+            value_fn=lambda alarms: alarms.onvif_connected,
+        ),
+    )
+}
 
 
 def description(source: AlarmSource) -> BinarySensorEntityDescription:
@@ -80,24 +99,19 @@ async def async_setup_entry(
     alarms = entry.runtime_data.alarms
     if alarms is None:
         return
-    known: set[AlarmSource] = set()
-    feeds: set[str] = set()
 
-    @callback
-    def _add_new() -> None:
-        # The coordinator's sources: capped, whatever the camera reports or pushes.
-        new = sorted(alarms.sources - known)
-        if new:
-            known.update(new)
-            async_add_entities(AlarmSensor(alarms, source) for source in new)
-        # A connectivity sensor per live feed, as feeds turn up (ONVIF after set-up).
-        for description, present in ((STREAM, alarms.push), (ONVIF_EVENTS, alarms.has_onvif)):
-            if present and description.key not in feeds:
-                feeds.add(description.key)
-                async_add_entities([FeedSensor(alarms, description)])
+    def _found() -> list[AlarmSource | str]:
+        # The coordinator's sources: capped, whatever the camera reports or pushes;
+        # then a connectivity sensor per live feed, as feeds turn up (ONVIF after set-up).
+        feeds = [key for key, feed in FEEDS.items() if feed.supported_fn(alarms)]
+        return [*sorted(alarms.sources), *feeds]
 
-    _add_new()
-    entry.async_on_unload(alarms.async_add_listener(_add_new))
+    def _make(thing: AlarmSource | str) -> BinarySensorEntity:
+        if isinstance(thing, AlarmSource):
+            return AlarmSensor(alarms, thing)
+        return FeedSensor(alarms, FEEDS[thing])
+
+    async_add_as_found(entry, alarms, async_add_entities, _found, _make)
     alarms.async_start()
 
 
@@ -129,9 +143,9 @@ class FeedSensor(CoordinatorEntity[AlarmCoordinator], BinarySensorEntity):
 
     _attr_has_entity_name = True
 
-    def __init__(
-        self, coordinator: AlarmCoordinator, description: BinarySensorEntityDescription
-    ) -> None:
+    entity_description: FeedDescription
+
+    def __init__(self, coordinator: AlarmCoordinator, description: FeedDescription) -> None:
         super().__init__(coordinator)
         entry = coordinator.config_entry
         self.entity_description = description
@@ -144,6 +158,4 @@ class FeedSensor(CoordinatorEntity[AlarmCoordinator], BinarySensorEntity):
 
     @property
     def is_on(self) -> bool:
-        if self.entity_description.key == ONVIF_EVENTS.key:
-            return self.coordinator.onvif_connected
-        return self.coordinator.stream_connected
+        return self.entity_description.value_fn(self.coordinator)

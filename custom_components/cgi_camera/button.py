@@ -1,9 +1,9 @@
-"""Buttons: the camera's one-shot actions and PTZ presets."""
+"""Buttons: the camera's one-shot actions, PTZ presets and PTZ routines."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant.components.button import (
@@ -12,13 +12,14 @@ from homeassistant.components.button import (
     ButtonEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Action, Camera, PresetOp
 from .data import CgiCameraConfigEntry
 from .entity import CgiCameraEntity
+from .errors import raise_translated_error
+from .platform_setup import async_add_as_found
 
 PARALLEL_UPDATES = 1
 
@@ -44,23 +45,22 @@ def _action(action: Action, **kwargs: Any) -> CgiButtonDescription:
     return CgiButtonDescription(key=action, translation_key=action, press=press, **kwargs)
 
 
+CONFIG = {"entity_category": EntityCategory.CONFIG}
+OFF = {"entity_registry_enabled_default": False}
+
 DESCRIPTIONS: dict[Action, CgiButtonDescription] = {
-    d.key: d  # type: ignore[misc]
+    Action(d.key): d
     for d in (
-        _action(Action.REBOOT, device_class=ButtonDeviceClass.RESTART,
-                entity_category=EntityCategory.CONFIG),
-        _action(Action.TRIGGER_ALARM, entity_registry_enabled_default=False),
-        _action(Action.SYNC_TIME, entity_category=EntityCategory.CONFIG,
-                entity_registry_enabled_default=False, recheck_clock=True),
+        _action(Action.REBOOT, device_class=ButtonDeviceClass.RESTART, **CONFIG),
+        _action(Action.TRIGGER_ALARM, **OFF),
+        _action(Action.SYNC_TIME, recheck_clock=True, **CONFIG, **OFF),
         _action(Action.PTZ_STOP),
-        _action(Action.STOP_ALARM, entity_registry_enabled_default=False),
+        _action(Action.STOP_ALARM, **OFF),
         _action(Action.AUTOFOCUS),
         _action(Action.PTZ_HOME),
-        _action(Action.RESET_IMAGE, entity_category=EntityCategory.CONFIG,
-                entity_registry_enabled_default=False),
+        _action(Action.RESET_IMAGE, **CONFIG, **OFF),
         _action(Action.PTZ_AUTO_SCAN),
-        # cgi_action
-        _action(Action.OPEN_DOOR, entity_registry_enabled_default=False),
+        _action(Action.OPEN_DOOR, **OFF),
     )
 }
 
@@ -68,28 +68,64 @@ DESCRIPTIONS: dict[Action, CgiButtonDescription] = {
 PRESET_KEY = "ptz_preset_"
 
 
-def _preset(number: int, name: str | None) -> CgiButtonDescription:
-    async def press(camera: Camera) -> None:
-        await camera.ptz_preset(PresetOp.GOTO, number)
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """A "go to preset" button; a new label is a new button under the same id."""
 
-    return CgiButtonDescription(
-        key=f"{PRESET_KEY}{number}",
-        translation_key="ptz_preset",
-        translation_placeholders={"preset": name or str(number)},
-        press=press,
-    )
+    number: int
+    label: str
+
+    def description(self) -> CgiButtonDescription:
+        number = self.number
+
+        async def press(camera: Camera) -> None:
+            await camera.ptz_preset(PresetOp.GOTO, number)
+
+        return CgiButtonDescription(
+            key=f"{PRESET_KEY}{number}",
+            translation_key="ptz_preset",
+            translation_placeholders={"preset": self.label},
+            press=press,
+        )
 
 
-def _routine(key: str, name: str) -> CgiButtonDescription:
-    async def press(camera: Camera) -> None:
-        await camera.ptz_routine(key)
+@dataclass(frozen=True, slots=True)
+class Routine:
+    """A PTZ tour, scan or pattern; the button keeps the name it was made with."""
 
-    return CgiButtonDescription(
-        key=f"ptz_{key}",
-        translation_key=f"ptz_{key.partition('_')[0]}",  # ptz_tour / ptz_scan / ptz_pattern
-        translation_placeholders={"name": name},
-        press=press,
-    )
+    key: str
+    name: str = field(compare=False)
+
+    def description(self) -> CgiButtonDescription:
+        key = self.key
+
+        async def press(camera: Camera) -> None:
+            await camera.ptz_routine(key)
+
+        return CgiButtonDescription(
+            key=f"ptz_{key}",
+            translation_key=f"ptz_{key.partition('_')[0]}",  # ptz_tour / ptz_scan / ptz_pattern
+            translation_placeholders={"name": self.name},
+            press=press,
+        )
+
+
+type Pressable = Action | Preset | Routine
+
+
+def _pressables(camera: Camera) -> list[Pressable]:
+    caps = camera.capabilities
+    found: list[Pressable] = [a for a in sorted(caps.actions) if a in DESCRIPTIONS]
+    if caps.ptz is not None:
+        presets: dict[int, str | None] = dict(caps.ptz.presets or {})
+        if caps.ptz.presets is None:
+            presets = dict.fromkeys(range(1, UNLISTED_PRESETS + 1))
+        # A listed preset is also in the preset select: buttons only for the first
+        # few, so a camera listing hundreds does not flood the registry.
+        shown = sorted(presets.items())[:MAX_PRESET_BUTTONS]
+        found += [Preset(number, name or str(number)) for number, name in shown]
+        found += [Routine(key, name) for key, name in sorted(caps.ptz.routines.items())]
+    return found
 
 
 async def async_setup_entry(
@@ -99,50 +135,20 @@ async def async_setup_entry(
 ) -> None:
     """Add a button per supported action, PTZ preset and PTZ routine.
 
-    Actions and a PTZ head the camera reveals after set-up (a probe that failed
-    ambiguously then) get their buttons at the refresh that finds them.
+    Preset buttons whose names the camera's list replaced (ONVIF names for the blind
+    "Go to preset N") are removed and added again under their new name.
     """
     coordinator = entry.runtime_data.coordinator
-    done: dict[str, CgiButton] = {}
 
-    @callback
-    def _sync() -> None:
-        wanted = {d.key: d for d in _descriptions(coordinator.camera)}
-        # Preset buttons the camera's list replaced (ONVIF names for the blind
-        # "Go to preset N"): removed, and added again under their new name.
-        registry = er.async_get(hass)
-        for key, button in list(done.items()):
-            described = wanted.get(key)
-            if key.startswith(PRESET_KEY) and (
-                described is None or described.translation_placeholders
-                != button.entity_description.translation_placeholders
-            ):
-                del done[key]
-                if button.registry_entry is not None:
-                    registry.async_remove(button.registry_entry.entity_id)
-        new = [d for key, d in wanted.items() if key not in done]
-        if new:
-            buttons = [CgiButton(coordinator, d) for d in new]
-            done.update((b.entity_description.key, b) for b in buttons)
-            async_add_entities(buttons)
+    def _make(thing: Pressable) -> CgiButton:
+        described = DESCRIPTIONS[thing] if isinstance(thing, Action) else thing.description()
+        return CgiButton(coordinator, described)
 
-    _sync()
-    entry.async_on_unload(coordinator.async_add_listener(_sync))
-
-
-def _descriptions(camera: Camera) -> list[CgiButtonDescription]:
-    caps = camera.capabilities
-    descriptions = [DESCRIPTIONS[a] for a in sorted(caps.actions) if a in DESCRIPTIONS]
-    if caps.ptz is not None:
-        presets: dict[int, str | None] = dict(caps.ptz.presets or {})
-        if caps.ptz.presets is None:
-            presets = dict.fromkeys(range(1, UNLISTED_PRESETS + 1))
-        # A listed preset is also in the preset select: buttons only for the first
-        # few, so a camera listing hundreds does not flood the registry.
-        shown = sorted(presets.items())[:MAX_PRESET_BUTTONS]
-        descriptions += [_preset(n, name) for n, name in shown]
-        descriptions += [_routine(key, name) for key, name in sorted(caps.ptz.routines.items())]
-    return descriptions
+    async_add_as_found(
+        entry, coordinator, async_add_entities,
+        lambda: _pressables(coordinator.camera), _make,
+        retire=lambda thing: isinstance(thing, Preset),
+    )
 
 
 class CgiButton(CgiCameraEntity, ButtonEntity):
@@ -150,7 +156,8 @@ class CgiButton(CgiCameraEntity, ButtonEntity):
 
     entity_description: CgiButtonDescription
 
+    @raise_translated_error("action_failed")
     async def async_press(self) -> None:
-        await self._device_call(self.entity_description.press(self.camera), "action_failed")
+        await self.entity_description.press(self.camera)
         if self.entity_description.recheck_clock:
             await self.coordinator.config_entry.runtime_data.clock.async_check()

@@ -31,7 +31,10 @@ from .client.errors import ProtocolError
 from .client.transport import SNAPSHOT_LIMIT, redact_url
 from .const import DOMAIN
 from .data import CgiCameraConfigEntry
-from .entity import CgiCameraEntity, device_info
+from .devices import device_info
+from .entity import CgiCameraEntity
+from .errors import raise_translated_error
+from .platform_setup import async_add_as_found
 from .services import async_register_platform_services
 from .stream_finder import async_find_streams, signal_streams_found
 
@@ -82,23 +85,21 @@ async def async_setup_entry(
     async_register_platform_services()
     data = entry.runtime_data
     camera = data.camera
-    known = set(data.stream_urls)
-    async_add_entities(CgiCamera(entry, channel) for channel in sorted(known))
+    recorder = bool(camera.capabilities.channels)
 
-    async def _add(channels: list[int]) -> None:
+    def _channels() -> list[int]:
+        # A camera keeps its one entity; a recorder gets one per channel it lists.
+        listed = set(camera.capabilities.channels) if recorder else set()
+        return sorted(set(data.stream_urls) | listed)
+
+    async def _find_streams(channels: list[int]) -> None:
         data.stream_urls.update(await async_find_streams(camera, entry, data.stream, channels))
-        async_add_entities(CgiCamera(entry, channel) for channel in channels)
         data.stream_finder.async_schedule()
 
-    @callback
-    def _new_channels() -> None:
-        new = sorted(set(camera.capabilities.channels) - known)
-        if new:
-            known.update(new)
-            entry.async_create_background_task(hass, _add(new), f"{DOMAIN} new channels")
-
-    if camera.capabilities.channels:
-        entry.async_on_unload(data.coordinator.async_add_listener(_new_channels))
+    async_add_as_found(
+        entry, data.coordinator, async_add_entities, _channels,
+        lambda channel: CgiCamera(entry, channel), prepare=_find_streams,
+    )
 
 
 class CgiCamera(CgiCameraEntity, Camera):
@@ -251,6 +252,7 @@ class CgiCamera(CgiCameraEntity, Camera):
                 translation_placeholders={"entity": self.entity_id},
             )
 
+    @raise_translated_error("ptz_failed")
     async def async_ptz(self, movement: str, speed: int = 50, duration: float = 0.5) -> None:
         """Move, wait ``duration`` seconds, stop; 0 keeps moving."""
         self._ptz()
@@ -262,11 +264,12 @@ class CgiCamera(CgiCameraEntity, Camera):
                 translation_key="ptz_move_not_supported",
                 translation_placeholders={"entity": self.entity_id, "movement": movement},
             )
-        await self._device_call(self.camera.ptz_move(move, speed), "ptz_failed")
+        await self.camera.ptz_move(move, speed)
         if move is not PtzMove.STOP and duration > 0:
             await asyncio.sleep(duration)
-            await self._device_call(self.camera.ptz_move(PtzMove.STOP), "ptz_failed")
+            await self.camera.ptz_move(PtzMove.STOP)
 
+    @raise_translated_error("ptz_failed")
     async def async_ptz_preset(self, action: str, preset: int) -> None:
         """Go to, save or delete a preset."""
         self._ptz()
@@ -281,7 +284,7 @@ class CgiCamera(CgiCameraEntity, Camera):
                     "max": str(ptz.preset_max if ptz else 1),
                 },
             )
-        await self._device_call(self.camera.ptz_preset(PresetOp(action), preset), "ptz_failed")
+        await self.camera.ptz_preset(PresetOp(action), preset)
         # Saving or deleting changes the preset list the preset select shows.
         self.coordinator.async_update_listeners()
 

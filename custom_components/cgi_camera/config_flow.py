@@ -1,8 +1,10 @@
-"""Config flow: auto-detecting user step, reauth, reconfigure and options."""
+"""Config flow: discovery (DHCP, WS-Discovery), auto-detecting user step, reauth,
+reconfigure and options."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 import logging
 import secrets
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
 )
@@ -23,10 +26,12 @@ from homeassistant.const import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -34,19 +39,18 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import voluptuous as vol
 from yarl import URL
 
+from . import discovery
 from .client import (
-    AuthDowngrade,
     AuthError,
     Camera,
     CameraError,
-    ConnectError,
     Credentials,
     SSLVerifyError,
     StreamKind,
-    UnsupportedDevice,
     connect,
     detect,
 )
@@ -78,6 +82,7 @@ from .const import (
     ONVIF_OFF,
 )
 from .data import CgiCameraConfigEntry
+from .errors import flow_error
 from .names import clean_name, entry_name
 
 _LOGGER = logging.getLogger(__name__)
@@ -97,29 +102,34 @@ CREDENTIALS_SCHEMA = vol.Schema(
     {vol.Required(CONF_USERNAME, default="admin"): str, vol.Required(CONF_PASSWORD): _PASSWORD}
 )
 USER_SCHEMA = CONNECTION_SCHEMA.extend(CREDENTIALS_SCHEMA.schema)
+CONF_CAMERA = "camera"
+MANUAL = "manual"
 
 
-def _error_key(err: Exception) -> str:
-    """The translated flow error for a failed connection attempt."""
-    if isinstance(err, AuthDowngrade):
-        return "auth_downgrade"
-    if isinstance(err, AuthError):
-        return "invalid_auth"
-    if isinstance(err, SSLVerifyError):
-        return "ssl_error"
-    if isinstance(err, ConnectError):
-        return "cannot_connect"
-    if isinstance(err, UnsupportedDevice):
-        return "unsupported_device"
-    if isinstance(err, CameraError):
-        return "protocol_error"
-    return "unknown"
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """A camera found without a login; ``entry`` when it claims a configured one's MAC."""
+
+    camera: discovery.FoundCamera
+    entry: ConfigEntry | None = None
+
+    def label(self) -> str:
+        camera = self.camera
+        where = f"{camera.host}:{camera.port}"
+        if self.entry is not None:
+            return f"{entry_name(self.entry)}: {self.entry.data.get(CONF_HOST)} → {where}"
+        title = clean_name(camera.name) or clean_name(camera.model)
+        details = f"{where}, {camera.dialect or '?'}"
+        return f"{title} ({details})" if title else details
 
 
 class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a camera: detect its dialect, identify it by MAC."""
 
     VERSION = 1
+    # Cameras the WS-Discovery probe offered (None: not probed yet in this flow).
+    _choices: dict[str, _Choice] | None = None
+    _picked: _Choice | None = None
 
     async def _try(
         self,
@@ -151,7 +161,7 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
                     rtsp_port=rtsp_port,
                 )
         except Exception as err:
-            key = _error_key(err)
+            key = flow_error(err)
             if key == "unknown":
                 _LOGGER.exception("Unexpected error talking to %s", data[CONF_HOST])
             else:
@@ -170,32 +180,164 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
         return {CONF_DIALECT: camera.dialect, CONF_AUTH_SCHEME: camera.auth_scheme}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the address and login, then detect the dialect."""
+        """Offer the cameras a WS-Discovery probe finds, else ask for address and login."""
+        if user_input is None and self._choices is None:
+            self._choices = self._classify(await discovery.async_probe_network(self.hass))
+            if self._choices:
+                return await self.async_step_pick()
         errors: dict[str, str] = {}
         if user_input is not None:
             user_input[CONF_PORT] = int(user_input[CONF_PORT])
             camera, errors = await self._try(user_input)
             if camera is not None:
-                await self.async_set_unique_id(self._unique_id(camera, user_input))
-                known = self.hass.config_entries.async_entry_for_domain_unique_id(
-                    DOMAIN, self._unique_id(camera, user_input)
-                )
-                if known is not None and known.source != SOURCE_IGNORE:
-                    return self._known_camera(known, camera, user_input)
-                title = (
-                    clean_name(camera.info.name)
-                    or clean_name(camera.info.model)
-                    or f"Camera {user_input[CONF_HOST]}"
-                )
-                return self.async_create_entry(
-                    title=title, data={**user_input, **self._learned(camera)}
-                )
+                return await self._finish(camera, user_input)
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
                 USER_SCHEMA, _without_password(user_input)
             ),
             errors=errors,
+        )
+
+    def _classify(self, cameras: list[discovery.FoundCamera]) -> dict[str, _Choice]:
+        """The probe's cameras worth offering: new ones, and configured ones that
+        claim to have moved. Cameras at a configured address are left out."""
+        configured = {
+            (entry.data.get(CONF_HOST), entry.data.get(CONF_PORT))
+            for entry in self._async_current_entries(include_ignore=False)
+        }
+        choices: dict[str, _Choice] = {}
+        for index, camera in enumerate(cameras):
+            entry = discovery.entry_for_mac(self.hass, camera.mac) if camera.mac else None
+            if (camera.host, camera.port) in configured or (entry is not None and (
+                entry.source == SOURCE_IGNORE
+                # Still answering where it is configured: a second device claiming its
+                # MAC has not moved, and offering it would invite the stored login.
+                or entry.state is ConfigEntryState.LOADED
+            )):
+                continue
+            choices[f"{'moved' if entry else 'new'}_{index}"] = _Choice(camera, entry)
+        return choices
+
+    async def async_step_pick(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Cameras found on the network, and manual entry."""
+        choices = self._choices or {}
+        if user_input is not None:
+            self._picked = choices.get(user_input[CONF_CAMERA])
+            if self._picked is None:  # manual entry
+                return await self.async_step_user()
+            if self._picked.entry is not None:
+                return await self.async_step_moved()
+            return await self.async_step_discovered()
+        options = [SelectOptionDict(value=key, label=choice.label())
+                   for key, choice in choices.items()]
+        options.append(SelectOptionDict(value=MANUAL, label=MANUAL))
+        return self.async_show_form(
+            step_id="pick",
+            data_schema=vol.Schema({
+                vol.Required(CONF_CAMERA): SelectSelector(SelectSelectorConfig(
+                    options=options, translation_key=CONF_CAMERA,
+                    mode=SelectSelectorMode.LIST,
+                ))
+            }),
+        )
+
+    async def async_step_discovered(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The login of a camera the probe found."""
+        return await self._login_found("discovered", user_input)
+
+    async def async_step_moved(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A configured camera claims a new address: its stored login moves it."""
+        return await self._login_found("moved", user_input)
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The login of a camera DHCP found."""
+        return await self._login_found("discovery_confirm", user_input)
+
+    async def _login_found(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask for the login of a camera found without one; the first request with
+        credentials is the one after the user submits."""
+        assert self._picked is not None
+        camera_found, entry = self._picked.camera, self._picked.entry
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_HOST: camera_found.host, CONF_PORT: camera_found.port,
+                    CONF_SSL: False, CONF_VERIFY_SSL: True, **user_input}
+            camera, errors = await self._try(data)
+            if camera is not None:
+                return await self._finish(camera, data)
+        username = entry.data.get(CONF_USERNAME, "admin") if entry else "admin"
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, {CONF_USERNAME: username}
+            ),
+            description_placeholders=_placeholders(self._picked),
+            errors=errors,
+        )
+
+    async def _finish(self, camera: Camera, data: dict[str, Any]) -> ConfigFlowResult:
+        """A camera answered the login: add it, or apply the takeover rule."""
+        await self.async_set_unique_id(self._unique_id(camera, data))
+        known = self.hass.config_entries.async_entry_for_domain_unique_id(
+            DOMAIN, self._unique_id(camera, data)
+        )
+        if known is not None and known.source != SOURCE_IGNORE:
+            return self._known_camera(known, camera, data)
+        title = (
+            clean_name(camera.info.name)
+            or clean_name(camera.info.model)
+            or f"Camera {data[CONF_HOST]}"
+        )
+        return self.async_create_entry(title=title, data={**data, **self._learned(camera)})
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """A MAC of these camera families, or a configured camera's, got an address.
+
+        The MAC is Home Assistant's own observation of the DHCP packet, not the
+        device's word over HTTP: a configured camera's entry follows it to the new
+        address when the dialect answers there, without a login. Any other host is
+        fingerprinted without a login and offered with a login form.
+        """
+        mac = format_mac(discovery_info.macaddress)
+        host = discovery_info.ip
+        await self.async_set_unique_id(mac)
+        entry = discovery.entry_for_mac(self.hass, mac)
+        if entry is not None:
+            return await self._follow(entry, host)
+        found = await discovery.async_find_at(self.hass, host, discovery.WEB_PORTS)
+        if found is None:
+            return self.async_abort(reason="not_supported")
+        name = clean_name(discovery_info.hostname) or host
+        self._picked = _Choice(replace(found, name=name, mac=mac))
+        self.context["title_placeholders"] = {"name": name}
+        return await self.async_step_discovery_confirm()
+
+    async def _follow(self, entry: ConfigEntry, host: str) -> ConfigFlowResult:
+        """Move ``entry`` to ``host`` if the camera's dialect answers there."""
+        current = str(entry.data.get(CONF_HOST, ""))
+        if (entry.source == SOURCE_IGNORE or current == host
+                or not discovery.is_ip_address(current)):
+            # A host name is the user's choice and resolves to the new address itself.
+            return self.async_abort(reason="already_configured")
+        found = await discovery.async_fingerprint(
+            self.hass, host, int(entry.data[CONF_PORT]), https=entry.data.get(CONF_SSL, False),
+            verify_ssl=entry.data.get(CONF_VERIFY_SSL, True),
+        )
+        if found is None or not found.answers(entry.data[CONF_DIALECT]):
+            _LOGGER.debug("%s's MAC is at %s, but its dialect does not answer there",
+                          entry_name(entry), host)
+            return self.async_abort(reason="not_supported")
+        _LOGGER.info("%s moved from %s to %s (DHCP); following it",
+                     entry_name(entry), current, host)
+        return self.async_update_reload_and_abort(
+            entry, data_updates={CONF_HOST: host}, reason="address_updated"
         )
 
     def _known_camera(
@@ -290,6 +432,20 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: CgiCameraConfigEntry) -> CgiCameraOptionsFlow:
         """Polling intervals, stream choice and URL overrides."""
         return CgiCameraOptionsFlow()
+
+
+def _placeholders(choice: _Choice) -> dict[str, str]:
+    camera = choice.camera
+    placeholders = {
+        "name": clean_name(camera.name) or clean_name(camera.model) or camera.host,
+        "model": clean_name(camera.model) or "-",
+        "dialect": camera.dialect or "-",
+        "host": f"{camera.host}:{camera.port}",
+    }
+    if choice.entry is not None:
+        placeholders["name"] = entry_name(choice.entry)
+        placeholders["old_host"] = str(choice.entry.data.get(CONF_HOST))
+    return placeholders
 
 
 def _without_password(data: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -1,43 +1,27 @@
-"""The settings coordinator: one batched read of everything the camera reports."""
+"""The settings coordinator: the one owner of what the camera's settings are.
+
+It reads them all in one batch per cycle and takes in what each write changed; the
+entities only ever read its data.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .client import AuthError, Camera, CameraError, State
+from .client import Camera, CameraError, SettingKey, State
 from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN
+from .errors import update_errors
 from .names import entry_name
 
 if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@contextmanager
-def update_errors() -> Iterator[None]:
-    """Client errors as the coordinator wants them (translated, reauth on refusal)."""
-    try:
-        yield
-    except AuthError as err:
-        # Polling stops until reauth succeeds: no login storm against lockouts.
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except CameraError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="update_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 class SettingsCoordinator(DataUpdateCoordinator[State]):
@@ -74,6 +58,21 @@ class SettingsCoordinator(DataUpdateCoordinator[State]):
             self._channels = channels
             self.async_update_listeners()
         return state
+
+    async def async_write(
+        self, key: SettingKey, value: Any, channel: int | None = None
+    ) -> None:
+        """Change a setting (of recorder ``channel``) and take in what the write changed.
+
+        Raises the client's error; the device's truth is read again first, so no entity
+        keeps showing the value that failed.
+        """
+        try:
+            changed = await self.camera.write(key, value, channel=channel)
+        except CameraError:
+            await self.async_request_refresh()
+            raise
+        self.async_set_updated_data({**self.data, **changed})
 
     async def async_housekeeping(self) -> None:
         """Let the client keep its session alive while the camera is healthy."""

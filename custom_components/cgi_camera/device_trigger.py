@@ -15,7 +15,7 @@ import voluptuous as vol
 
 from .client.models import AlarmKind
 from .const import DOMAIN, EVENT_ALARM
-from .entity import device_identifier
+from .devices import device_identifier
 
 CONF_SUBTYPE = "subtype"
 STARTED = "_started"

@@ -1,40 +1,52 @@
-"""Selects: every setting with a fixed set of options."""
+"""Selects: every setting with a fixed set of options, and the camera's PTZ presets."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import PresetOp, SettingKey, SettingKind
+from .client import PresetOp, Setting, SettingKey, SettingKind
+from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry
-from .entity import CgiCameraEntity, CgiSettingEntity, async_setup_setting_entities
+from .entity import CgiCameraEntity, CgiSettingDescription, CgiSettingEntity, by_key
+from .errors import raise_translated_error
+from .platform_setup import async_add_as_found, async_add_setting_entities
 
 PARALLEL_UPDATES = 1
 
-K = SettingKey
 
-DESCRIPTIONS: dict[SettingKey, SelectEntityDescription] = {
-    d.key: d  # type: ignore[misc]
-    for d in (
-        SelectEntityDescription(key=K.DAY_NIGHT_MODE, translation_key=K.DAY_NIGHT_MODE,
-                                entity_category=EntityCategory.CONFIG),
-        SelectEntityDescription(key=K.POWER_FREQUENCY, translation_key=K.POWER_FREQUENCY,
-                                entity_category=EntityCategory.CONFIG),
-        SelectEntityDescription(key=K.EXPOSURE_MODE, translation_key=K.EXPOSURE_MODE,
-                                entity_category=EntityCategory.CONFIG),
-        SelectEntityDescription(key=K.SCENE_MODE, translation_key=K.SCENE_MODE,
-                                entity_category=EntityCategory.CONFIG),
-        SelectEntityDescription(key=K.WHITE_BALANCE, translation_key=K.WHITE_BALANCE,
-                                entity_category=EntityCategory.CONFIG),
-        # cgi_action
-        SelectEntityDescription(key=K.IR_MODE, translation_key=K.IR_MODE,
-                                entity_category=EntityCategory.CONFIG),
-        SelectEntityDescription(key=K.ANTI_FLICKER_MODE, translation_key=K.ANTI_FLICKER_MODE,
-                                entity_category=EntityCategory.CONFIG),
-    )
-}
+def _enumerated(setting: Setting) -> bool:
+    return setting.kind is SettingKind.ENUM
+
+
+@dataclass(frozen=True, kw_only=True)
+class CgiSelectDescription(CgiSettingDescription[str], SelectEntityDescription):
+    """An enumerated configuration setting; its options are the vocabulary's, translated."""
+
+    entity_category: EntityCategory | None = EntityCategory.CONFIG
+    value_fn: Callable[[Any], str] = str
+    supported_fn: Callable[[Setting], bool] = _enumerated
+
+
+K = SettingKey
+D = CgiSelectDescription
+
+DESCRIPTIONS = by_key(
+    D(key=K.DAY_NIGHT_MODE),
+    D(key=K.POWER_FREQUENCY),
+    D(key=K.EXPOSURE_MODE),
+    D(key=K.SCENE_MODE),
+    D(key=K.WHITE_BALANCE),
+    D(key=K.IR_MODE),
+    D(key=K.ANTI_FLICKER_MODE),
+)
+PRESET = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")
 
 
 async def async_setup_entry(
@@ -42,27 +54,20 @@ async def async_setup_entry(
     entry: CgiCameraConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a select per enumerated setting."""
-    async_setup_setting_entities(
-        entry, SettingKind.ENUM, DESCRIPTIONS, CgiSelect, async_add_entities
-    )
+    """Add a select per enumerated setting, and one of the presets the camera lists."""
+    async_add_setting_entities(entry, DESCRIPTIONS, CgiSelect, async_add_entities)
     coordinator = entry.runtime_data.coordinator
     caps = coordinator.camera.capabilities
-    added = False
 
-    @callback
-    def _add_preset_select() -> None:
+    def _preset_list() -> list[str]:
         # A preset list the camera only answers at a later refresh gets it then.
-        nonlocal added
-        if not added and caps.ptz is not None and caps.ptz.presets is not None:
-            added = True
-            async_add_entities([PresetSelect(coordinator, PRESET)])
+        listed = caps.ptz is not None and caps.ptz.presets is not None
+        return [PRESET.key] if listed else []
 
-    _add_preset_select()
-    entry.async_on_unload(coordinator.async_add_listener(_add_preset_select))
-
-
-PRESET = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")
+    async_add_as_found(
+        entry, coordinator, async_add_entities, _preset_list,
+        lambda _: PresetSelect(coordinator, PRESET),
+    )
 
 
 class PresetSelect(CgiCameraEntity, SelectEntity):
@@ -71,8 +76,10 @@ class PresetSelect(CgiCameraEntity, SelectEntity):
     # The camera never says where it points: the choice shown is ours, not its.
     _attr_assumed_state = True
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, coordinator: SettingsCoordinator, description: SelectEntityDescription
+    ) -> None:
+        super().__init__(coordinator, description)
         self._choice: str | None = None
 
     def _presets(self) -> dict[str, int]:
@@ -90,18 +97,25 @@ class PresetSelect(CgiCameraEntity, SelectEntity):
         # The camera does not report where it is; show the last choice while valid.
         return self._choice if self._choice in self._presets() else None
 
+    @raise_translated_error("ptz_failed")
     async def async_select_option(self, option: str) -> None:
-        number = self._presets()[option]
-        await self._device_call(self.camera.ptz_preset(PresetOp.GOTO, number), "ptz_failed")
+        await self.camera.ptz_preset(PresetOp.GOTO, self._presets()[option])
         self._choice = option
         self.async_write_ha_state()
 
 
-class CgiSelect(CgiSettingEntity, SelectEntity):
-    """An enumerated setting; options are the shared vocabulary's, translated."""
+class CgiSelect(CgiSettingEntity[str], SelectEntity):
+    """An enumerated setting."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    entity_description: CgiSelectDescription
+
+    def __init__(
+        self,
+        coordinator: SettingsCoordinator,
+        description: CgiSelectDescription,
+        channel: int | None = None,
+    ) -> None:
+        super().__init__(coordinator, description, channel)
         self._attr_options = list(self.setting.options)
 
     @property

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -11,113 +14,88 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfInformation
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import SettingKey, SettingKind
-from .data import CgiCameraConfigEntry
-from .entity import CgiSettingEntity, async_setup_setting_entities
+from .client import Setting, SettingKey, SettingKind
+from .coordinator import SettingsCoordinator
+from .entity import CgiSettingDescription, CgiSettingEntity, by_key
+from .platform_setup import setting_platform
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all the talking
 
+type Native = str | int | float | datetime
+
+
+def _native(value: Any) -> Native:
+    return value if isinstance(value, str | int | float | datetime) else str(value)
+
+
+def _read_only(setting: Setting) -> bool:
+    return setting.kind is SettingKind.VALUE
+
+
+@dataclass(frozen=True, kw_only=True)
+class CgiSensorDescription(CgiSettingDescription[Native], SensorEntityDescription):
+    """A read-only value, diagnostic unless said otherwise.
+
+    The unit is the vocabulary's (``Setting.unit``) where it gives one, else this one.
+    """
+
+    entity_category: EntityCategory | None = EntityCategory.DIAGNOSTIC
+    value_fn: Callable[[Any], Native] = _native
+    supported_fn: Callable[[Setting], bool] = _read_only
+
+
 K = SettingKey
-DIAGNOSTIC = EntityCategory.DIAGNOSTIC
+D = CgiSensorDescription
+SIZE = SensorDeviceClass.DATA_SIZE
+MEASUREMENT = SensorStateClass.MEASUREMENT
 
-DESCRIPTIONS: dict[SettingKey, SensorEntityDescription] = {
-    d.key: d  # type: ignore[misc]
-    for d in (
-        SensorEntityDescription(
-            key=K.BOOT_TIME, translation_key=K.BOOT_TIME, entity_category=DIAGNOSTIC,
-            device_class=SensorDeviceClass.TIMESTAMP,
-        ),
-        SensorEntityDescription(
-            key=K.SD_CARD_STATUS, translation_key=K.SD_CARD_STATUS, entity_category=DIAGNOSTIC,
-        ),
-        SensorEntityDescription(
-            key=K.SD_CARD_2_STATUS, translation_key=K.SD_CARD_2_STATUS,
-            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
-        ),
-        SensorEntityDescription(
-            key=K.MEMORY_FREE, translation_key=K.MEMORY_FREE, entity_category=DIAGNOSTIC,
-            device_class=SensorDeviceClass.DATA_SIZE,
-            native_unit_of_measurement=UnitOfInformation.KILOBYTES,
-            suggested_unit_of_measurement=UnitOfInformation.MEGABYTES,
-            state_class=SensorStateClass.MEASUREMENT,
-            entity_registry_enabled_default=False,
-        ),
-        SensorEntityDescription(
-            key=K.SD_TOTAL, translation_key=K.SD_TOTAL, entity_category=DIAGNOSTIC,
-            device_class=SensorDeviceClass.DATA_SIZE,
-            native_unit_of_measurement=UnitOfInformation.MEGABYTES,
-            suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
-            entity_registry_enabled_default=False,
-        ),
-        SensorEntityDescription(
-            key=K.SD_FREE, translation_key=K.SD_FREE, entity_category=DIAGNOSTIC,
-            device_class=SensorDeviceClass.DATA_SIZE,
-            native_unit_of_measurement=UnitOfInformation.MEGABYTES,
-            suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
-            state_class=SensorStateClass.MEASUREMENT,
-        ),
-        # The seed's example value (808663348) fits no known scale: raw, unitless.
-        SensorEntityDescription(
-            key=K.WIFI_SIGNAL, translation_key=K.WIFI_SIGNAL, entity_category=DIAGNOSTIC,
-            entity_registry_enabled_default=False,
-        ),
-        # cgi_action
-        SensorEntityDescription(
-            key=K.WIFI_STATUS, translation_key=K.WIFI_STATUS, entity_category=DIAGNOSTIC,
-            device_class=SensorDeviceClass.ENUM,
-            options=["not_enabled", "connected", "disabled", "not_connected", "unknown"],
-        ),
-        SensorEntityDescription(
-            key=K.FIRMWARE_VERSION, translation_key=K.FIRMWARE_VERSION,
-            entity_category=DIAGNOSTIC,
-        ),
-        SensorEntityDescription(
-            key=K.PLATFORM_VERSION, translation_key=K.PLATFORM_VERSION,
-            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
-        ),
-        SensorEntityDescription(
-            key=K.KERNEL_VERSION, translation_key=K.KERNEL_VERSION,
-            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
-        ),
-        # Where the device pushes events (payload undocumented): shown, never written.
-        SensorEntityDescription(
-            key=K.MQTT_SERVER, translation_key=K.MQTT_SERVER, entity_category=DIAGNOSTIC,
-        ),
-        SensorEntityDescription(
-            key=K.MQTT_TOPIC, translation_key=K.MQTT_TOPIC, entity_category=DIAGNOSTIC,
-        ),
-        SensorEntityDescription(
-            key=K.PLATFORM_SERVER, translation_key=K.PLATFORM_SERVER,
-            entity_category=DIAGNOSTIC,
-        ),
-        SensorEntityDescription(
-            key=K.PLATFORM_WS_SERVER, translation_key=K.PLATFORM_WS_SERVER,
-            entity_category=DIAGNOSTIC, entity_registry_enabled_default=False,
-        ),
-    )
-}
+DESCRIPTIONS = by_key(
+    D(key=K.BOOT_TIME, device_class=SensorDeviceClass.TIMESTAMP),
+    D(key=K.SD_CARD_STATUS),
+    D(key=K.SD_CARD_2_STATUS, entity_registry_enabled_default=False),
+    D(key=K.MEMORY_FREE, device_class=SIZE, state_class=MEASUREMENT,
+      suggested_unit_of_measurement=UnitOfInformation.MEGABYTES,
+      entity_registry_enabled_default=False),
+    D(key=K.SD_TOTAL, device_class=SIZE,
+      suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+      entity_registry_enabled_default=False),
+    D(key=K.SD_FREE, device_class=SIZE, state_class=MEASUREMENT,
+      suggested_unit_of_measurement=UnitOfInformation.GIGABYTES),
+    # No known scale fits the values cameras report: raw, unitless.
+    D(key=K.WIFI_SIGNAL, entity_registry_enabled_default=False),
+    D(key=K.WIFI_STATUS, device_class=SensorDeviceClass.ENUM,
+      options=["not_enabled", "connected", "disabled", "not_connected", "unknown"]),
+    D(key=K.FIRMWARE_VERSION),
+    D(key=K.PLATFORM_VERSION, entity_registry_enabled_default=False),
+    D(key=K.KERNEL_VERSION, entity_registry_enabled_default=False),
+    # Where the device pushes events (payload undocumented): shown, never written.
+    D(key=K.MQTT_SERVER),
+    D(key=K.MQTT_TOPIC),
+    D(key=K.PLATFORM_SERVER),
+    D(key=K.PLATFORM_WS_SERVER, entity_registry_enabled_default=False),
+)
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: CgiCameraConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add a sensor per read-only value."""
-    async_setup_setting_entities(
-        entry, SettingKind.VALUE, DESCRIPTIONS, CgiSensor, async_add_entities
-    )
-
-
-class CgiSensor(CgiSettingEntity, SensorEntity):
+class CgiSensor(CgiSettingEntity[Native], SensorEntity):
     """A read-only value."""
 
+    entity_description: CgiSensorDescription
+
+    def __init__(
+        self,
+        coordinator: SettingsCoordinator,
+        description: CgiSensorDescription,
+        channel: int | None = None,
+    ) -> None:
+        super().__init__(coordinator, description, channel)
+        self._attr_native_unit_of_measurement = (
+            self.setting.unit or description.native_unit_of_measurement
+        )
+
     @property
-    def native_value(self) -> str | int | float | datetime | None:
-        value = self.current
-        if value is None or isinstance(value, str | int | float | datetime):
-            return value
-        return str(value)
+    def native_value(self) -> Native | None:
+        return self.current
+
+
+async_setup_entry = setting_platform(DESCRIPTIONS, CgiSensor)

@@ -2,85 +2,79 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import SettingKey, SettingKind
-from .data import CgiCameraConfigEntry
-from .entity import CgiSettingEntity, async_setup_setting_entities
+from .client import Setting, SettingKey, SettingKind
+from .entity import CgiSettingDescription, CgiSettingEntity, by_key
+from .platform_setup import setting_platform
 
 PARALLEL_UPDATES = 1
 
+
+def _boolean(setting: Setting) -> bool:
+    return setting.kind is SettingKind.BOOL
+
+
+@dataclass(frozen=True, kw_only=True)
+class CgiSwitchDescription(CgiSettingDescription[bool], SwitchEntityDescription):
+    """A boolean setting; a configuration switch unless said otherwise."""
+
+    entity_category: EntityCategory | None = EntityCategory.CONFIG
+    value_fn: Callable[[Any], bool] = bool
+    supported_fn: Callable[[Setting], bool] = _boolean
+
+
 K = SettingKey
-CONFIG = EntityCategory.CONFIG
+D = CgiSwitchDescription
+
+DESCRIPTIONS = by_key(
+    D(key=K.MOTION_DETECTION, entity_category=None),
+    D(key=K.NIGHT_MOTION_DETECTION),
+    D(key=K.AUDIO),
+    D(key=K.AUDIO_AMPLIFIER, entity_registry_enabled_default=False),
+    D(key=K.OSD, entity_registry_enabled_default=False),
+    D(key=K.OSD_WEEKDAY, entity_registry_enabled_default=False),
+    D(key=K.IR_LIGHT, entity_category=None),
+    D(key=K.WHITE_LIGHT, entity_category=None),
+    D(key=K.FLIP),
+    D(key=K.MIRROR),
+    D(key=K.WDR),
+    D(key=K.ANTI_FLICKER),
+    D(key=K.RELAY, entity_category=None),
+    D(key=K.HIGHLIGHT_COMPENSATION_ENABLED),
+    D(key=K.RECORD_SCHEDULE),
+    D(key=K.SPEAKER),
+    D(key=K.DEFOG),
+    D(key=K.STABILIZATION),
+    D(key=K.BACKLIGHT_COMPENSATION_ENABLED),
+    D(key=K.RECORDING, entity_category=None),
+    D(key=K.ALARM_INPUT),
+    D(key=K.OCCLUSION_DETECTION),
+    D(key=K.REGION_DETECTION),
+    D(key=K.FIRE_DETECTION),
+    D(key=K.PRIVACY_MASK),
+)
 
 
-def _d(key: SettingKey, *, category: EntityCategory | None = CONFIG,
-       enabled: bool = True) -> SwitchEntityDescription:
-    return SwitchEntityDescription(
-        key=key, translation_key=key, entity_category=category,
-        entity_registry_enabled_default=enabled,
-    )
-
-
-DESCRIPTIONS: dict[SettingKey, SwitchEntityDescription] = {
-    d.key: d  # type: ignore[misc]
-    for d in (
-        _d(K.MOTION_DETECTION, category=None),
-        _d(K.NIGHT_MOTION_DETECTION),
-        _d(K.AUDIO),
-        _d(K.AUDIO_AMPLIFIER, enabled=False),
-        _d(K.OSD, enabled=False),
-        _d(K.OSD_WEEKDAY, enabled=False),
-        _d(K.IR_LIGHT, category=None),
-        _d(K.WHITE_LIGHT, category=None),
-        _d(K.FLIP),
-        _d(K.MIRROR),
-        _d(K.WDR),
-        _d(K.ANTI_FLICKER),
-        _d(K.RELAY, category=None),
-        _d(K.HIGHLIGHT_COMPENSATION_ENABLED),
-        _d(K.RECORD_SCHEDULE),
-        _d(K.SPEAKER),
-        _d(K.DEFOG),
-        _d(K.STABILIZATION),
-        _d(K.BACKLIGHT_COMPENSATION_ENABLED),
-        _d(K.RECORDING, category=None),
-        # cgi_action
-        _d(K.ALARM_INPUT),
-        _d(K.OCCLUSION_DETECTION),
-        _d(K.REGION_DETECTION),
-        _d(K.FIRE_DETECTION),
-        _d(K.PRIVACY_MASK),
-    )
-}
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: CgiCameraConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add a switch per boolean setting."""
-    async_setup_setting_entities(
-        entry, SettingKind.BOOL, DESCRIPTIONS, CgiSwitch, async_add_entities
-    )
-
-
-class CgiSwitch(CgiSettingEntity, SwitchEntity):
+class CgiSwitch(CgiSettingEntity[bool], SwitchEntity):
     """A boolean setting."""
+
+    entity_description: CgiSwitchDescription
 
     @property
     def is_on(self) -> bool | None:
-        value = self.current
-        return None if value is None else bool(value)
+        return self.current
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         await self._write(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         await self._write(False)
+
+
+async_setup_entry = setting_platform(DESCRIPTIONS, CgiSwitch)

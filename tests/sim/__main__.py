@@ -1,7 +1,11 @@
 """Run simulated cameras for the demo.
 
     python -m tests.sim --camera uid_xml:000:8081 --camera uid_xml:002:8082 \
-        [--username admin --password PW] [--rtsp-port 8554]
+        [--username admin --password PW] [--rtsp-port 8554] \
+        [--latency-ms 300 --jitter-ms 50 --serial]
+
+``--latency-ms``/``--jitter-ms`` delay every answer, ``--serial`` answers one request at a
+time (the rest queue), as the embedded web servers of these cameras do.
 
 Prints one JSON line per camera, then ``READY``; runs until SIGINT/SIGTERM.
 A new dialect plugs in with one entry in :data:`DIALECTS`.
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, time as dt_time
 import json
 from pathlib import Path
+import random
 import shutil
 import signal
 import subprocess
@@ -208,7 +213,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve RTSP without credentials (default: same as the cameras)",
     )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="added to every answer (0)"
+    )
+    parser.add_argument(
+        "--jitter-ms", type=float, default=0.0, help="latency varies by up to this (0)"
+    )
+    parser.add_argument(
+        "--serial", action="store_true", help="one request at a time, the others queue"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the jitter (0)")
     return parser
+
+
+def make_slow(sim: SimServer, args: argparse.Namespace, index: int) -> None:
+    """Apply the slow-camera options (each camera its own reproducible jitter)."""
+    sim.latency = max(0.0, args.latency_ms) / 1000
+    sim.jitter = max(0.0, args.jitter_ms) / 1000
+    sim.one_at_a_time = args.serial
+    sim.rng = random.Random(args.seed * 1000 + index)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -243,6 +266,7 @@ async def run(args: argparse.Namespace) -> int:
         common = Common(args.username, args.password, rtsp.port if rtsp else None)
         for spec in specs:
             sim = DIALECTS[spec.dialect][1](spec, common)
+            make_slow(sim, args, spec.index)
             await sim.start()
             sims.append((spec, sim))
         for spec, sim in sims:
@@ -258,6 +282,9 @@ async def run(args: argparse.Namespace) -> int:
                 "mac": getattr(sim, "mac", None),
                 "model": getattr(sim, "model", None),
             }
+            if sim.latency or sim.jitter or sim.one_at_a_time:
+                line |= {"latency_ms": args.latency_ms, "jitter_ms": args.jitter_ms,
+                         "serial": args.serial}
             print(json.dumps(line), flush=True)
         print("READY", flush=True)
         await stop.wait()

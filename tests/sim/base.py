@@ -5,18 +5,25 @@ Dialect simulators subclass :class:`SimServer` and register their routes in
 before any dialect handler, so every dialect gets the same failure modes
 (errors, hangs, delays, garbage, huge bodies, compressed answers and gzip bombs,
 connection refused) for free.
+
+Slow cameras: :attr:`SimServer.latency` (plus :attr:`~SimServer.jitter`) delays every
+answer, and :attr:`~SimServer.one_at_a_time` answers one request at a time while others
+queue, as the single-threaded web servers of cheap cameras do. Long-lived requests (a
+push stream, an ONVIF long poll: :meth:`SimServer.long_lived`) bypass the queue, since
+those run in the firmware's own threads. All are off by default.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 import contextlib
 import contextvars
 from dataclasses import dataclass, field
 from datetime import datetime
 import functools
 import io
+import random
 import ssl
 import time
 from types import TracebackType
@@ -196,6 +203,19 @@ class SimServer:
         self._reboot_over = asyncio.Event()
         self._reboot_after_answer = False
         self.reboot_downtime = 0.0  # >0: a reboot takes the server offline that long
+        # Slow-camera knobs (module docstring); seconds. Jitter is drawn from `rng`,
+        # seeded so a run can be repeated.
+        self.latency = 0.0
+        self.jitter = 0.0
+        self.one_at_a_time = False
+        self.rng = random.Random(0)
+        self._serial_gate = asyncio.Lock()
+        # Requests being answered, long-lived ones excluded (one_at_a_time: never above 1),
+        # and requests waiting for the serial gate.
+        self.active = 0
+        self.max_active = 0
+        self.queued = 0
+        self.max_queued = 0
 
     # What the test picture says; subclasses set their model name.
     model = "IPCamera"
@@ -382,6 +402,51 @@ class SimServer:
     def _forget_on_reboot(self) -> None:
         """Drop sessions, streams and other volatile state (subclasses extend)."""
 
+    # ---------------------------------------------------------- slow camera
+
+    def long_lived(self, request: web.Request) -> bool:
+        """Whether ``request`` is a stream or long poll, exempt from :attr:`one_at_a_time`
+        (subclasses with such endpoints override this)."""
+        return False
+
+    def answer_delay(self) -> float:
+        """Seconds the next answer waits: latency plus or minus up to ``jitter``."""
+        if self.jitter <= 0:
+            return self.latency
+        return max(0.0, self.latency + self.rng.uniform(-self.jitter, self.jitter))
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, request: web.Request) -> AsyncIterator[None]:
+        """Hold the camera's one request slot (``one_at_a_time``) while answering."""
+        if self.long_lived(request):
+            yield
+            return
+        gated = self.one_at_a_time
+        if gated:
+            self.queued += 1
+            self.max_queued = max(self.max_queued, self.queued)
+            try:
+                await self._serial_gate.acquire()
+            finally:
+                self.queued -= 1
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        try:
+            yield
+        finally:
+            self.active -= 1
+            if gated:
+                self._serial_gate.release()
+
+    async def _slow_answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        async with self._slot(request):
+            delay = self.answer_delay()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                if self._closing or not self.online:
+                    return self._drop_connection(request)
+            return await handler(request)
+
     async def _reboot_cycle(self) -> None:
         self._forget_on_reboot()
         if self.reboot_downtime > 0 and self.online:
@@ -412,6 +477,8 @@ class SimServer:
     def clear_requests(self) -> None:
         self.requests.clear()
         self.max_in_flight = self.in_flight
+        self.max_active = self.active
+        self.max_queued = self.queued
 
     # -------------------------------------------------------- fault control
 
@@ -541,7 +608,7 @@ class SimServer:
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         token = _IN_REQUEST.set(True)
         try:
-            response = await handler(request)
+            response = await self._slow_answer(request, handler)
             if self._reboot_after_answer:
                 # The command's answer goes out in full, then the device restarts.
                 self._reboot_after_answer = False

@@ -254,6 +254,9 @@ class OnvifService:
         self.window = window
         # -- behaviour switches (faults and firmware quirks) ---------------------
         self.refuse_pullpoint = False
+        # The next N tokens are checked as if the request had waited past the time
+        # window (a server that held it): refused as outside the window.
+        self.stale_tokens = 0
         self.refuse_renew = False
         self.motion_stuck = False  # motion never reports "off" once on
         self.soap11 = False  # answer (and fault) in SOAP 1.1
@@ -580,6 +583,9 @@ class OnvifService:
             self._refuse("Malformed token")
         if stamp.tzinfo is None:
             self._refuse("Created is not UTC")
+        if self.stale_tokens > 0:
+            self.stale_tokens -= 1
+            self._refuse("Created is outside the time window")
         if abs((stamp - self.camera_now()).total_seconds()) > self.window:
             self._refuse("Created is outside the time window")
         if nonce_text in self._nonces:
@@ -1161,6 +1167,13 @@ class OnvifCamera(SimServer, ABC):
 
     def _forget_on_reboot(self) -> None:
         self.onvif.reboot()
+
+    def long_lived(self, request: web.Request) -> bool:
+        # PullMessages (a long poll) goes to the subscription's address; a Renew there
+        # is as short as any request, but telling them apart means reading the body.
+        return self.onvif_enabled and request.path.startswith(
+            f"{self.onvif.base_path}/subscription"
+        )
 
     @property
     def onvif_listen_port(self) -> int | None:

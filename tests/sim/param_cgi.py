@@ -953,6 +953,11 @@ class ParamCgiSim(OnvifCamera):
         self.drop_streams()
         self.alarms.clear()
 
+    def long_lived(self, request: web.Request) -> bool:
+        if request.path == "/cgi-bin/alarm.cgi" and request.query.get("action") == "attach":
+            return True  # the push stream
+        return super().long_lived(request)
+
     def onvif_facts(self) -> OnvifFacts:
         return OnvifFacts(
             username=self.username, password=self.password, mac=self.mac,

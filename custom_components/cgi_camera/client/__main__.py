@@ -52,6 +52,7 @@ async def probe(args: argparse.Namespace, password: str) -> dict[str, Any]:
         )
         try:
             caps = camera.capabilities
+            state = await camera.read_state(reuse_discovery=True)
             return {
                 "dialect": camera.dialect,
                 "device": {k: v for k, v in vars_of(camera.info).items() if v},
@@ -61,7 +62,7 @@ async def probe(args: argparse.Namespace, password: str) -> dict[str, Any]:
                         **({"range": [s.minimum, s.maximum]} if s.minimum is not None else {}),
                         **({"options": list(s.options)} if s.options else {}),
                         **({"assumed_state": True} if s.assumed_state else {}),
-                        "value": _jsonable(camera.state.get(key)),
+                        "value": _jsonable(state.get(key)),
                     }
                     for key, s in sorted(caps.settings.items())
                 },

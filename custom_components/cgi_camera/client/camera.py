@@ -15,6 +15,16 @@ import aiohttp
 from yarl import URL
 
 from . import rtsp
+from .contract import (
+    AlarmPoll,
+    AlarmPush,
+    Channels,
+    Clock,
+    PtzControl,
+    PtzRoutines,
+    Recordings,
+    violations,
+)
 from .errors import AuthError, CameraError, NotSupported, ProtocolError
 from .models import (
     Action,
@@ -30,6 +40,7 @@ from .models import (
     State,
     StreamKind,
 )
+from .tables import Table
 from .transport import SNAPSHOT_LIMIT, Credentials, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,6 +66,8 @@ class Camera(ABC):
 
     dialect: ClassVar[str]
     default_rtsp_port: ClassVar[int] = 554
+    # The dialect's settings (its tables on its wire), set up in its __init__.
+    _table: Table[Any]
 
     def __init__(
         self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
@@ -71,7 +84,8 @@ class Camera(ABC):
         self.login_verified = True
         self.info = DeviceInfo(dialect=self.dialect)
         self.capabilities = Capabilities()
-        self.state: State = {}
+        # Discovery's read, handed to the first read_state() (no second round trip).
+        self._handover: State | None = None
         # Once the device refused our login, nothing is sent again: several loops
         # (settings, alarm poll, alarm stream) would otherwise each spend a failed
         # login, and some devices lock the account after five.
@@ -168,13 +182,40 @@ class Camera(ABC):
                 _LOGGER.debug("The RTSP server of %s asks for no password", self)
                 return
 
-    @abstractmethod
     async def login(self) -> None:
-        """Authenticate once; raise :class:`AuthError` when refused."""
+        """Authenticate once (:meth:`_login`); raise :class:`AuthError` when refused.
+
+        The latch: a refused login is never retried, by this call or any other loop
+        (settings, alarm poll, alarm stream): some devices lock the account after
+        five failures. Every AuthError out of a login latches.
+        """
+        self._check_refused()
+        try:
+            await self._login()
+        except AuthError as err:
+            if self.auth_refused is None:
+                self.auth_refused = str(err)
+            raise
 
     @abstractmethod
+    async def _login(self) -> None:
+        """The dialect's login. Set :attr:`login_verified` False when it would have
+        accepted any password (then :meth:`verify_login` asks the RTSP server)."""
+
     async def discover(self) -> None:
-        """Fill :attr:`info`, :attr:`capabilities` and :attr:`state`."""
+        """Find out identity and capabilities (:meth:`_discover`), then read every setting.
+
+        The capability flags found must be ones the class implements (contract.py).
+        """
+        await self._discover()
+        broken = violations(self, self.capabilities)
+        if broken:
+            raise TypeError("; ".join(broken))
+        self._handover = await self._table.read()
+
+    @abstractmethod
+    async def _discover(self) -> None:
+        """Fill :attr:`info`, :attr:`capabilities` and the setting table."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the session holds on the device (default: nothing)."""
@@ -185,9 +226,13 @@ class Camera(ABC):
         Must be cheap when there is nothing to do; the default does nothing.
         """
 
+    # -- capability gates: the flag found at set-up, and the class's interface ----
+
     async def list_recordings(self, day: date) -> list[Recording]:
         """The files recorded on ``day`` (the device's own calendar day), oldest first."""
-        raise NotSupported("this device lists no recordings")
+        if not isinstance(self, Recordings) or not self.capabilities.recordings:
+            raise NotSupported("this device lists no recordings")
+        return await self._list_recordings(day)
 
     async def open_recording(
         self, path: str, headers: Mapping[str, str] | None = None
@@ -196,7 +241,9 @@ class Camera(ABC):
 
         ``headers`` may carry a ``Range`` for seeking.
         """
-        raise NotSupported("this device serves no recordings")
+        if not isinstance(self, Recordings) or not self.capabilities.recordings:
+            raise NotSupported("this device serves no recordings")
+        return await self._open_recording(path, headers)
 
     def today(self) -> date:
         """Today on the device's calendar (recordings are filed by it)."""
@@ -204,21 +251,39 @@ class Camera(ABC):
 
     async def read_clock(self) -> datetime | None:
         """The device's clock as an aware time, or None where it cannot be read."""
-        return None
+        return await self._read_clock() if isinstance(self, Clock) else None
 
     # -- settings -------------------------------------------------------------
 
-    @abstractmethod
-    async def read_state(self) -> State:
-        """Read every supported setting and value in as few requests as possible."""
+    async def read_state(self, *, reuse_discovery: bool = False) -> State:
+        """Every setting and value, in as few requests as possible.
 
-    @abstractmethod
-    async def write(self, key: SettingKey, value: Any) -> None:
-        """Change one setting (read-modify-write); updates :attr:`state`."""
+        With ``reuse_discovery``, the read :meth:`discover` just made is handed over
+        (once) instead of repeating it: the owner's first data costs no round trip.
+        """
+        handed, self._handover = self._handover, None
+        if reuse_discovery and handed is not None:
+            return handed
+        await self._refresh()
+        return await self._table.read()
 
-    async def write_channel(self, channel: int, key: SettingKey, value: Any) -> None:
-        """Change one setting of a recorder channel (recorders override this)."""
-        raise NotSupported("this device has no channel settings")
+    async def _refresh(self) -> None:  # noqa: B027 - optional hook
+        """Between two reads: re-ask what set-up could not decide (default: nothing)."""
+
+    async def write(self, key: SettingKey, value: Any, *, channel: int | None = None) -> State:
+        """Change one setting (of recorder ``channel``, or of the device when None).
+
+        Returns what the write changed: the written key (``key``, or ``(key, channel)``)
+        with its new value, and every partner value the same request changed.
+        """
+        changed = await self._write(key, value, channel)
+        if self._handover is not None:
+            self._handover.update(changed)
+        return changed
+
+    async def _write(self, key: SettingKey, value: Any, channel: int | None) -> State:
+        """The table's read-modify-write; dialects with write-only settings add theirs."""
+        return await self._table.write(key, value, channel)
 
     async def press(self, action: Action) -> None:
         """Run a one-shot action."""
@@ -233,7 +298,9 @@ class Camera(ABC):
 
     async def poll_alarms(self) -> dict[AlarmSource, bool]:
         """The current state of every alarm source (missing sources are off)."""
-        raise NotSupported("this device has no readable alarm state")
+        if not isinstance(self, AlarmPoll) or not self.capabilities.alarms:
+            raise NotSupported("this device has no readable alarm state")
+        return await self._poll_alarms()
 
     def alarm_stream(self, idle_timeout: float) -> AsyncIterator[AlarmEvent | Heartbeat]:
         """Alarm events pushed by the device, as they happen.
@@ -242,21 +309,23 @@ class Camera(ABC):
         :class:`CameraError` when the stream drops, and :class:`Timeout` when nothing
         at all arrives for ``idle_timeout`` seconds.
         """
-        raise NotSupported("this device pushes no alarms")
+        if not isinstance(self, AlarmPush) or not self.capabilities.alarm_push:
+            raise NotSupported("this device pushes no alarms")
+        return self._alarm_stream(idle_timeout)
 
     # -- PTZ --------------------------------------------------------------------
 
     async def ptz_move(self, move: PtzMove, speed: int = 50) -> None:
         """Start a continuous movement (speed 1-100) or stop."""
         ptz = self.capabilities.ptz
-        if ptz is None or move not in ptz.moves:
+        if not isinstance(self, PtzControl) or ptz is None or move not in ptz.moves:
             raise NotSupported(f"PTZ {move} is not supported by this device")
         await self._ptz_move(move, ptz.native_speed(speed))
 
     async def ptz_preset(self, op: PresetOp, preset: int) -> None:
         """Go to, save or delete a preset."""
         ptz = self.capabilities.ptz
-        if ptz is None:
+        if not isinstance(self, PtzControl) or ptz is None:
             raise NotSupported("this device has no PTZ")
         if not ptz.preset_min <= preset <= ptz.preset_max:
             raise NotSupported(f"preset {preset} is outside {ptz.preset_min}-{ptz.preset_max}")
@@ -288,27 +357,14 @@ class Camera(ABC):
     async def ptz_routine(self, key: str) -> None:
         """Run a stored tour, scan or pattern (keys from ``PtzCapabilities.routines``)."""
         ptz = self.capabilities.ptz
-        if ptz is None or key not in ptz.routines:
+        if not isinstance(self, PtzRoutines) or ptz is None or key not in ptz.routines:
             raise NotSupported(f"no PTZ routine {key}")
         await self._ptz_routine(key)
-
-    async def _ptz_routine(self, key: str) -> None:
-        raise NotSupported("this device has no PTZ routines")
-
-    async def _ptz_move(self, move: PtzMove, speed: int) -> None:
-        raise NotSupported("this device has no PTZ")
-
-    async def _ptz_preset(self, op: PresetOp, preset: int) -> None:
-        raise NotSupported("this device has no PTZ")
 
     # -- media ----------------------------------------------------------------
 
     @abstractmethod
     async def _snapshot(self, stream: StreamKind) -> bytes: ...
-
-    async def _channel_snapshot(self, stream: StreamKind, channel: int) -> bytes:
-        """A still image of one recorder channel (recorders override this)."""
-        raise NotSupported("this device has no channels")
 
     async def snapshot(
         self, stream: StreamKind = StreamKind.MAIN, url: str | None = None, channel: int = 1
@@ -334,7 +390,7 @@ class Camera(ABC):
             done.exception()  # retrieved here, so an unwatched failure is not "lost"
 
     async def _take_snapshot(self, stream: StreamKind, url: str | None, channel: int) -> bytes:
-        if channel in self.capabilities.channels:
+        if isinstance(self, Channels) and channel in self.capabilities.channels:
             image = await self._channel_snapshot(stream, channel)
         elif url:
             image = await self._snapshot_from_url(URL(url))
@@ -376,10 +432,6 @@ class Camera(ABC):
         """Possible RTSP URLs (without credentials), most likely first."""
         return []
 
-    def channel_rtsp_candidates(self, stream: StreamKind, port: int, channel: int) -> list[str]:
-        """Possible RTSP URLs of one recorder channel (recorders override this)."""
-        return self.rtsp_candidates(stream, port) if channel == 1 else []
-
     async def find_stream(
         self,
         stream: StreamKind,
@@ -391,7 +443,7 @@ class Camera(ABC):
         port = port or self.default_rtsp_port
         if override:
             candidates = [override]
-        elif channel in self.capabilities.channels:
+        elif isinstance(self, Channels) and channel in self.capabilities.channels:
             candidates = self.channel_rtsp_candidates(stream, port, channel)
         else:
             # What the device itself says (ONVIF GetStreamUri) before our guesses.

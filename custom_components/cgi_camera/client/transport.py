@@ -14,7 +14,7 @@ gigabytes inside its parser before any cap is checked. Requests ask for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 import contextlib
 from dataclasses import dataclass, field
 import logging
@@ -31,6 +31,8 @@ from yarl import URL
 from .digest import Challenge, DigestAuth, answerable, best_digest, parse_challenges
 from .errors import CameraError, ConnectError, ProtocolError, SSLVerifyError, Timeout
 
+# A request body, or a function making it when the request is sent (see Transport.send).
+Body = bytes | str | Callable[[], bytes | str] | None
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
@@ -214,7 +216,7 @@ class Transport:
         method: str,
         url: URL,
         *,
-        data: bytes | str | None = None,
+        data: Body = None,
         limit: int = BODY_LIMIT,
         timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
@@ -224,6 +226,9 @@ class Transport:
 
         An explicit ``auth`` wins; otherwise the transport's own auth (see
         :meth:`use_auth`) signs the request and answers one 401 challenge at most.
+        ``data`` may be a function making the body: it is called once the request
+        has its slot, so a timestamp in it (ONVIF's WS-Security) does not age in
+        the queue.
         """
         if auth is not None or self.auth_mode is None:
             return await self._send_once(method, url, data, limit, timeout, headers, auth)
@@ -242,7 +247,7 @@ class Transport:
         self,
         method: str,
         url: URL,
-        data: bytes | str | None,
+        data: Body,
         limit: int,
         timeout: float | None,
         headers: Mapping[str, str] | None,
@@ -255,7 +260,7 @@ class Transport:
                 async with self.session.request(
                     method,
                     url,
-                    data=data,
+                    data=data() if callable(data) else data,
                     headers=_uncompressed(headers),
                     auth=auth,
                     timeout=budget,

@@ -1,6 +1,68 @@
-"""Every dialect the client speaks, in detection order.
+"""Every dialect the client speaks, in detection order -- and how to add one.
 
-A new dialect plugs in by adding its class here; nothing else changes.
+How to add a dialect
+====================
+
+A dialect is one module here with one :class:`~..camera.Camera` subclass, added to
+:data:`DIALECTS`; nothing else changes (platforms never branch on the dialect). It
+knows its URLs and wire format and nothing about Home Assistant. Model it on the
+smallest one (``uid_xml``); ``tests/test_dialect_contract.py`` checks all of this.
+
+The required core (abstract in ``Camera``):
+
+- ``dialect`` (its name), ``fingerprint(transport)`` (classmethod; YES / MAYBE / NO,
+  and never a login: no credentials go out on a guess).
+- ``_login()``: authenticate once. ``Camera.login`` wraps it with the **refused-login
+  latch**: every :class:`AuthError` out of a login sets ``auth_refused``, and nothing
+  is sent again (``_check_refused()`` before a request; raise through
+  ``self._refused(why)`` when the device refuses later, e.g. on a stream). A login
+  that would have accepted any password sets ``login_verified = False``;
+  ``Camera.connect`` then has the RTSP server check it (``verify_login``).
+- ``_discover()``: fill ``self.info`` (a MAC or serial as the identity) and
+  ``self.capabilities``, and hand every settings group the device answered to the
+  table: ``self._table.adopt(group, [(field, setting), ...], channel)``. Probe as the
+  spec documents (only a clear "not supported" ends a capability; an ambiguous
+  failure asks the next documented probe). ``Camera.discover`` then checks the flags
+  against the interfaces and makes the first read, which the owner gets without a
+  second round trip via ``read_state(reuse_discovery=True)``.
+- ``_press(action)``, ``_snapshot(stream)``, ``rtsp_candidates(stream, port)``.
+- Settings: describe them as tables -- ``tables.Group`` subclasses (the dialect's
+  address of a get/set pair) holding ``tables.Field`` s -- and give
+  ``tables.Table(self, self.capabilities, codec, fetch, store)`` to ``self._table`` in
+  ``__init__``: ``codec`` (a ``tables.Codec``) decodes and encodes values, ``fetch``
+  returns one group's answer, ``store`` sends one set request (returning the echo
+  when the device names what it changed). ``Camera.read_state`` and
+  ``Camera.write`` do the rest for every dialect: one request per group, one failing
+  group costs only its own keys, all failing raises the first failure; a bad value
+  costs only itself; read-modify-write sends the partners ``Group.partners`` names.
+- **What write returns**: the state keys the write changed with their new values --
+  always the written key (``key``, or ``(key, channel)`` on a recorder channel).
+  The table computes it; a write-only setting (no read form) overrides ``_write``
+  and returns ``self._table.assume(key, value)``.
+- Optional hooks with harmless defaults: ``close``, ``housekeeping``, ``_refresh``
+  (between reads: re-ask what set-up left undecided), ``auth_scheme``, ``mjpeg_url``,
+  ``today``.
+
+Capability interfaces (``client/contract.py``): a dialect's class lists those it
+implements, and only those flags may its discovery set (a device may still lack
+what its class can do -- probes narrow, never widen):
+
+=================  ==========================================  ==========================
+interface          implement                                   allows the flag
+=================  ==========================================  ==========================
+``PtzControl``     ``_ptz_move``, ``_ptz_preset``              ``capabilities.ptz``
+``PtzRoutines``    ``_ptz_routine`` (and ``PtzControl``)       ``ptz.routines``
+``AlarmPoll``      ``_poll_alarms``                            ``capabilities.alarms``
+``AlarmPush``      ``_alarm_stream``                           ``capabilities.alarm_push``
+``Recordings``     ``_list_recordings``, ``_open_recording``   ``capabilities.recordings``
+``Channels``       ``refresh_channels``, ``_channel_snapshot``,  ``channels``,
+                   ``channel_rtsp_candidates``                 ``channel_settings``
+``Clock``          ``_read_clock``                             the ``sync_time`` action
+=================  ==========================================  ==========================
+
+The public calls (``ptz_move``, ``poll_alarms``, ``list_recordings``, ``read_clock``,
+``write``, ...) belong to ``Camera``: they check the flag and the interface before
+the dialect is asked, so a dialect never overrides them.
 """
 
 from __future__ import annotations

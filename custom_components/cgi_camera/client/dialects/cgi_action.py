@@ -66,6 +66,7 @@ import time
 from typing import Any
 
 from ..camera import JPEG_MAGIC, Camera, Fingerprint
+from ..contract import AlarmPoll, Clock, PtzControl
 from ..errors import (
     AuthError,
     CameraError,
@@ -75,7 +76,6 @@ from ..errors import (
     Timeout,
     UnsupportedDevice,
 )
-from ..fields import SettingField
 from ..models import (
     Action,
     AlarmKind,
@@ -86,10 +86,10 @@ from ..models import (
     PtzMove,
     SettingKey,
     SettingKind,
-    State,
     StreamKind,
     normalize_mac,
 )
+from ..tables import Codec, Field, Group, Partners, Table, table_settings
 from ..transport import SNAPSHOT_LIMIT, Credentials, Response, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -269,76 +269,62 @@ async def _post(transport: Transport, action: str, body: str, **extra: Any) -> R
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Field(SettingField):
-    """One setting inside a get/set action pair."""
+class _Codec(Codec):
+    """JSON values: lenient reads (unreadable is unknown, never an error)."""
 
-    key: SettingKey
-    name: str  # the JSON key
-    kind: SettingKind
-    minimum: float | None = None
-    maximum: float | None = None
-    options: Mapping[int, str] | None = None  # wire value -> vocabulary option
-    unit: str | None = None
-    decode: Decode | None = None
+    checks_range = True  # the seed documents no refusal of an out-of-range value
 
-    def read(self, raw: Any) -> Any:
-        """The vocabulary value; unknown (None) for anything unreadable. Never raises."""
-        if self.decode is not None:
-            return self.decode(raw)
-        if self.kind is SettingKind.VALUE:
+    def plain_decode(self, fld: Field, raw: Any) -> Any:
+        if fld.kind is SettingKind.VALUE:
             return _text(raw)
         number = _number(raw)
         if number is None:
             return None
-        if self.kind is SettingKind.BOOL:
+        if fld.kind is SettingKind.BOOL:
             return number != 0
-        if self.options is not None:
-            return self.options.get(number)
+        if fld.options is not None:
+            return fld.options.get(number)
         return number
 
-    def write(self, value: Any) -> int:
-        if self.kind is SettingKind.BOOL:
+    def plain_encode(self, fld: Field, value: Any) -> int:
+        if fld.kind is SettingKind.BOOL:
             return 1 if value else 0
-        if self.options is not None:
-            return int(self.wire_option(value))
-        number = round(float(value))
-        if (self.minimum is not None and number < self.minimum) or (
-            self.maximum is not None and number > self.maximum
-        ):
-            raise CommandError(f"{value!r} is outside the range of {self.key}")
-        return number
+        if fld.options is not None:
+            return int(fld.wire_option(value))
+        return round(float(value))
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """A get action (and its set action, if writable) and the settings it carries."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Group(Group):
+    """A get action (and its set action, if writable); a set sends the answer back whole."""
 
     get: str
-    fields: tuple[_Field, ...]
     set: str | None = None
-    # Keys the get reports but the set does not take (003 tables).
-    readonly: frozenset[str] = frozenset()
     # Nested answers -> the flat keys the fields name.
     flatten: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    poll: bool = True  # False: read at set-up only (versions)
+    partners: Partners = Partners.ANSWER
 
 
-def _sw(key: SettingKey, name: str) -> _Field:
-    return _Field(key, name, SettingKind.BOOL)
+def _group(get: str, fields: tuple[Field, ...], set: str | None = None,
+           **extra: Any) -> _Group:
+    return _Group(get=get, fields=fields, set=set, **extra)
 
 
-def _num(key: SettingKey, name: str, lo: float, hi: float) -> _Field:
-    return _Field(key, name, SettingKind.NUMBER, lo, hi)
+def _sw(key: SettingKey, name: str) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.BOOL)
 
 
-def _enum(key: SettingKey, name: str, options: Mapping[int, str]) -> _Field:
-    return _Field(key, name, SettingKind.ENUM, options=options)
+def _num(key: SettingKey, name: str, lo: float, hi: float) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.NUMBER, minimum=lo, maximum=hi)
+
+
+def _enum(key: SettingKey, name: str, options: Mapping[int, str]) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.ENUM, options=options)
 
 
 def _value(key: SettingKey, name: str, unit: str | None = None,
-           decode: Decode | None = None) -> _Field:
-    return _Field(key, name, SettingKind.VALUE, unit=unit, decode=decode)
+           decode: Decode | None = None) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.VALUE, unit=unit, decode=decode)
 
 
 def _text(raw: Any) -> str | None:
@@ -393,34 +379,35 @@ def _port(raw: Any) -> int | None:
     return number if number is not None and 0 < number < 65536 else None
 
 
+_IMAGE_GROUPS = ("getImageAdjustment", "getImageAdjustmentEx")  # what RESET_IMAGE resets
 # The alarm sections repeat the name of the section in a read-only key (003 §26-§27).
 _ALARM_RO = frozenset({"alarm_name"})
 GROUPS: tuple[_Group, ...] = (
-    _Group("getMotionDetConf", (
+    _group("getMotionDetConf", (
         _sw(K.MOTION_DETECTION, "md_enable"), _num(K.MOTION_SENSITIVITY, "md_sensitivity", 1, 5),
     ), set="setMotionDetConf", readonly=_ALARM_RO),
-    _Group("getAlarmInConf", (_sw(K.ALARM_INPUT, "alarm_enable"),),
+    _group("getAlarmInConf", (_sw(K.ALARM_INPUT, "alarm_enable"),),
            set="setAlarmInConf", readonly=_ALARM_RO),
-    _Group("getODAlarmConf", (_sw(K.OCCLUSION_DETECTION, "alarm_enable"),),
+    _group("getODAlarmConf", (_sw(K.OCCLUSION_DETECTION, "alarm_enable"),),
            set="setODAlarmConf", readonly=_ALARM_RO),
     # The seed gives the region alarm the motion key names (003 §30); taken as written.
-    _Group("getRegInvConf", (
+    _group("getRegInvConf", (
         _sw(K.REGION_DETECTION, "md_enable"), _num(K.REGION_SENSITIVITY, "md_sensitivity", 1, 5),
     ), set="setRegInvConf", readonly=_ALARM_RO),
-    _Group("getIVSConf", (
+    _group("getIVSConf", (
         _sw(K.FIRE_DETECTION, "enable"), _num(K.FIRE_SENSITIVITY, "sensitivity", 1, 5),
     ), set="setIVSConf", readonly=_ALARM_RO),
-    _Group("getAencConf", (
+    _group("getAencConf", (
         _sw(K.AUDIO, "enable"), _num(K.MICROPHONE_VOLUME, "volume_in", 0, 15),
         _num(K.VOLUME, "volume_out", 0, 15),
     ), set="setAencConf"),
-    _Group("getImageAdjustment", (
+    _group("getImageAdjustment", (
         _num(K.HUE, "hue", 0, 255), _num(K.BRIGHTNESS, "brightness", 0, 255),
         _num(K.CONTRAST, "contrast", 0, 255), _num(K.SATURATION, "saturation", 0, 255),
         _num(K.SHARPNESS, "sharpness", 0, 255), _num(K.GAMMA, "gamma", 0, 255),
         _num(K.BACKLIGHT_COMPENSATION, "blc_level", 0, 255), _sw(K.DEFOG, "antiFog"),
     ), set="setImageAdjustment"),
-    _Group("getImageAdjustmentEx", (
+    _group("getImageAdjustmentEx", (
         _sw(K.MIRROR, "mirror"), _sw(K.FLIP, "flip"), _sw(K.WDR, "wdr_sensor"),
         _num(K.WDR_LEVEL, "wdr_level", 0, 255),
         _sw(K.HIGHLIGHT_COMPENSATION_ENABLED, "hlc_enable"),
@@ -432,23 +419,23 @@ GROUPS: tuple[_Group, ...] = (
         _num(K.NOISE_REDUCTION_3D, "noiseReduction", 0, 3),
         _num(K.NOISE_REDUCTION_2D, "_2DNR_level", 0, 2),
     ), set="setImageAdjustmentEx"),
-    _Group("getViMask", (_sw(K.PRIVACY_MASK, "mask_enable"),), set="setViMask"),
-    _Group("getStorageInfo", (
+    _group("getViMask", (_sw(K.PRIVACY_MASK, "mask_enable"),), set="setViMask"),
+    _group("getStorageInfo", (
         _value(K.SD_TOTAL, "total_storage", "MB", _number),
         _value(K.SD_FREE, "remaining_storage", "MB", _number),
         _value(K.SD_CARD_STATUS, "status", decode=_storage_status),
     ), flatten=_storage),
-    _Group("getWifiStatus", (
+    _group("getWifiStatus", (
         _value(K.WIFI_STATUS, "status", decode=_wifi_status),
         _value(K.WIFI_SIGNAL, "signal", decode=_number),
     )),
-    _Group("getSysConfig", (
+    _group("getSysConfig", (
         _value(K.FIRMWARE_VERSION, "version", decode=_text),
         _value(K.PLATFORM_VERSION, "pf_version", decode=_text),
         _value(K.KERNEL_VERSION, "kernel_version", decode=_text),
     ), poll=False),
     # Push targets, read-only: never the passwords that share this answer.
-    _Group("getPlatformServer", (
+    _group("getPlatformServer", (
         _value(K.MQTT_SERVER, "mqtt_server", decode=_text),
         _value(K.MQTT_TOPIC, "mqtt_topic", decode=_text),
         _value(K.PLATFORM_SERVER, "serverAddr", decode=_text),
@@ -480,7 +467,7 @@ Probed = dict[str, Any] | _Miss
 PTZ_PROBE = {"channel": 0, "speed_h": 50, "speed_v": 50, "ptz_cmd": PTZ_CODES[PtzMove.STOP]}
 
 
-class CgiActionCamera(Camera):
+class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
     """A camera speaking the cgi_action dialect."""
 
     dialect = DIALECT
@@ -495,13 +482,12 @@ class CgiActionCamera(Camera):
         self.post_form = False
         # Get actions this device only answers without the json parameter.
         self._bare: set[str] = set()
-        self._groups: list[_Group] = []
-        self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}
+        self._table: Table[_Group] = Table(self, self.capabilities, _Codec(),
+                                           self._read, self._store)
         self._rtsp_port: int | None = None
         self._snapshot_b64 = False  # cgi_images said it has no JPEG: getFmtSnap only
         self._first: dict[str, Any] = {}  # the login's answer (envelope: identity)
         self._system: dict[str, Any] | None = None  # getSysConfig's keys, if it answered
-        self._static: State = {}  # values read once at set-up (versions)
         self._probe_timeouts = 0
         self._verify_port: int | None = None
         self._verified_at = 0.0
@@ -565,14 +551,13 @@ class CgiActionCamera(Camera):
         except AuthError as err:
             raise self._refused(str(err)) from err
 
-    async def _read(self, group: _Group) -> dict[str, Any]:
+    async def _read(self, group: _Group, channel: int | None = None) -> dict[str, Any]:
         values = payload(await self.call(group.get))
         return group.flatten(values) if group.flatten else values
 
     # -- session ----------------------------------------------------------------
 
-    async def login(self) -> None:
-        self._check_refused()
+    async def _login(self) -> None:
         posted = await self._post_probe()
         if posted is not None:
             self.post_form = True
@@ -647,7 +632,7 @@ class CgiActionCamera(Camera):
             return
         await self.verify_login(self._verify_port)
 
-    async def discover(self) -> None:
+    async def _discover(self) -> None:
         data = self._first
         system = self._system
         if system is None:  # the login came from another read: ask for it once more
@@ -666,7 +651,7 @@ class CgiActionCamera(Camera):
         caps = self.capabilities
         caps.actions.add(Action.REBOOT)
         await self._discover_settings(system)
-        if any(g.get in ("getImageAdjustment", "getImageAdjustmentEx") for g in self._groups):
+        if any(g.get in _IMAGE_GROUPS for g in self._table.groups()):
             caps.actions.add(Action.RESET_IMAGE)
         # getDeviceTime -> sync clock: no other documented read of the clock.
         if isinstance(await self._probe("getDeviceTime"), dict):
@@ -691,7 +676,6 @@ class CgiActionCamera(Camera):
         wired = await self._probe("getWiredNetwork")
         if isinstance(wired, dict) and (onvif := _port(wired.get("onvifPort"))) is not None:
             caps.onvif_ports = [onvif]
-        self.state = await self.read_state()
 
     async def _discover_ptz(self) -> bool:
         """No PTZ capability query exists (003 §9); two documented hints.
@@ -766,52 +750,16 @@ class CgiActionCamera(Camera):
                 continue
             # An entity only for what the live answer carries (the seed's tables list
             # many keys its own examples lack).
-            present = [f for f in group.fields if f.name in values]
-            if not present:
-                continue
-            self._groups.append(group)
-            for fld in present:
-                self._fields[fld.key] = (group, fld)
-                self.capabilities.add(fld.setting())
-            if not group.poll:
-                self._static.update(self._decode(group, values))
-
-    def _decode(self, group: _Group, values: Mapping[str, Any]) -> State:
-        state: State = {}
-        for fld in group.fields:
-            if fld.key in self._fields and fld.name in values:
-                state[fld.key] = fld.read(values[fld.name])  # lenient: never raises
-        return state
+            self._table.adopt(group, table_settings(
+                [f for f in group.fields if f.name in values]), values=values)
 
     # -- settings -----------------------------------------------------------------
 
-    async def read_state(self) -> State:
-        state: State = dict(self._static)
-        failures: list[CameraError] = []
-        polled = [g for g in self._groups if g.poll]
-        for group in polled:
-            try:
-                state.update(self._decode(group, await self._read(group)))
-            except (NotSupported, CommandError, ProtocolError) as err:
-                failures.append(err)  # this group only: the others still count
-        if polled and len(failures) == len(polled):
-            raise failures[0]
-        self.state = state
-        return state
-
-    async def write(self, key: SettingKey, value: Any) -> None:
-        if key not in self._fields:
-            raise NotSupported(f"{key} is not supported by this device")
-        group, target = self._fields[key]
-        if group.set is None:
-            raise NotSupported(f"{key} is read-only")
-        wire = target.write(value)
-        # Read-modify-write: the whole group goes back, with the one value changed.
-        current = payload(await self.call(group.get))
-        body = {k: v for k, v in current.items() if k not in group.readonly}
-        body[target.name] = wire
-        await self.call(group.set, body)
-        self.state = {**self.state, **self._decode(group, body)}
+    async def _store(self, group: _Group, channel: int | None,
+                     params: list[tuple[str, Any]]) -> None:
+        if group.set is None:  # pragma: no cover - a group without set has no settable field
+            raise NotSupported(f"{group.get} is read-only")
+        await self.call(group.set, dict(params))
 
     # -- actions ----------------------------------------------------------------
 
@@ -821,8 +769,8 @@ class CgiActionCamera(Camera):
         elif action is Action.OPEN_DOOR:
             await self.call("openDoor")
         elif action is Action.RESET_IMAGE:
-            for group in self._groups:
-                if group.get in ("getImageAdjustment", "getImageAdjustmentEx") and group.set:
+            for group in self._table.groups():
+                if group.get in _IMAGE_GROUPS and group.set:
                     await self.call(group.set, {"set_default": 1})
         elif action is Action.SYNC_TIME:
             await self._sync_time()
@@ -838,7 +786,7 @@ class CgiActionCamera(Camera):
         body["CurTime"] = int(time.time())
         await self.call("setTime", body)
 
-    async def read_clock(self) -> datetime | None:
+    async def _read_clock(self) -> datetime | None:
         if Action.SYNC_TIME not in self.capabilities.actions:
             return None  # getDeviceTime did not answer at discovery
         raw: Any = payload(await self.call("getDeviceTime")).get("deviceTime")
@@ -912,9 +860,7 @@ class CgiActionCamera(Camera):
 
     # -- alarms -------------------------------------------------------------------
 
-    async def poll_alarms(self) -> dict[AlarmSource, bool]:
-        if not self.capabilities.alarms:
-            raise NotSupported("this device has no readable alarm state")
+    async def _poll_alarms(self) -> dict[AlarmSource, bool]:
         data = payload(await self.call("getIOAlarmIn"))
         # The seed leaves "IO status" unexplained; non-zero is read as "in alarm".
         return {AlarmSource(AlarmKind.IO_INPUT, 1, 1): _int(data.get("status"), 0) != 0}

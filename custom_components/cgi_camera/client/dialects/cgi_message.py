@@ -45,6 +45,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from ..camera import JPEG_MAGIC, Camera, Fingerprint
+from ..contract import Clock, PtzControl
 from ..digest import best_digest, parse_challenges
 from ..errors import (
     AuthDowngrade,
@@ -55,7 +56,6 @@ from ..errors import (
     Timeout,
     UnsupportedDevice,
 )
-from ..fields import SettingField
 from ..limits import MAX_PRESETS, cap_count
 from ..models import (
     Action,
@@ -66,12 +66,12 @@ from ..models import (
     Setting,
     SettingKey,
     SettingKind,
-    State,
     StreamKind,
     normalize_mac,
 )
 from ..numbers import leading_int
 from ..safe_xml import Element, attrs, parse_xml, text
+from ..tables import MISSING, Codec, Field, Group, Table
 from ..transport import SNAPSHOT_LIMIT, Credentials, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -161,57 +161,56 @@ class Range:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Field(SettingField):
-    """One setting inside a group."""
+class _Codec(Codec):
+    """Values as typed elements (or plain lines), names under any spelling."""
 
-    key: SettingKey
-    param: str  # the name the seed's set URL uses (read under any spelling)
-    kind: SettingKind
-    minimum: float | None = None  # the seed's documented range: the fallback
-    maximum: float | None = None
-    options: Mapping[str, str] | None = None  # wire value -> vocabulary option
-    writable: bool = True
-    partners: tuple[str, ...] = ()  # sent along with their current value
-    unit: str | None = None
-    parse: Callable[[str], Any] | None = None
+    checks_range = True  # the _query range is the device's own word on it
 
-    def decode(self, raw: str) -> Any:
-        if self.parse is not None:
-            return self.parse(raw)
-        if self.kind is SettingKind.BOOL:
+    def lookup(self, values: Mapping[str, Any], name: str) -> Any:
+        found = lookup(values, name)
+        return MISSING if found is None else found
+
+    def decode(self, fld: Field, raw: Any, values: Mapping[str, Any]) -> Any:
+        value = super().decode(fld, raw, values)
+        if fld.key is K.SD_FREE:  # the device reports the used space: free is derived
+            return super().decode(fld, lookup(values, "TotalSpace") or "", values) - value
+        return value
+
+    def plain_decode(self, fld: Field, raw: str) -> Any:
+        if fld.kind is SettingKind.BOOL:
             return raw.strip() == "1"
-        if self.kind is SettingKind.NUMBER:
+        if fld.kind is SettingKind.NUMBER:
             return leading_int(raw)
-        if self.kind is SettingKind.ENUM and self.options is not None:
-            return self.options.get(raw.strip())
+        if fld.kind is SettingKind.ENUM and fld.options is not None:
+            return fld.options.get(raw.strip())
         return raw.strip()
 
-    def encode(self, value: Any) -> str:
-        if self.kind is SettingKind.BOOL:
+    def plain_encode(self, fld: Field, value: Any) -> str:
+        if fld.kind is SettingKind.BOOL:
             return "1" if value else "0"
-        if self.kind is SettingKind.ENUM and self.options is not None:
-            return str(self.wire_option(value))
+        if fld.kind is SettingKind.ENUM and fld.options is not None:
+            return str(fld.wire_option(value))
         return str(round(float(value)))
 
-    def reported_setting(self, found: Range | None) -> Setting | None:
-        """The setting as this device reports it; None when it is read-only here."""
-        if found is not None and found.read_only and self.writable:
-            return None  # the device says get-only: no control for it
-        low, high, step = self.minimum, self.maximum, 1.0
-        options = tuple(self.options.values()) if self.options else ()
-        if found is not None and self.kind is SettingKind.NUMBER and found.low is not None:
-            low, high = found.low, found.high
-            step = _step(found.choices) or 1.0
-        if found is not None and self.kind is SettingKind.ENUM and self.options:
-            narrowed = tuple(
-                option for wire, option in self.options.items() if _allows(found, wire)
-            )
-            options = narrowed or options
-        return Setting(
-            key=self.key, kind=self.kind, minimum=low, maximum=high, step=step,
-            options=options, unit=self.unit,
+
+def reported_setting(fld: Field, found: Range | None) -> Setting | None:
+    """The setting as this device reports it; None when it is read-only here."""
+    if found is not None and found.read_only and fld.writable:
+        return None  # the device says get-only: no control for it
+    low, high, step = fld.minimum, fld.maximum, 1.0
+    options = tuple(fld.options.values()) if fld.options else ()
+    if found is not None and fld.kind is SettingKind.NUMBER and found.low is not None:
+        low, high = found.low, found.high
+        step = _step(found.choices) or 1.0
+    if found is not None and fld.kind is SettingKind.ENUM and fld.options:
+        narrowed = tuple(
+            option for wire, option in fld.options.items() if _allows(found, wire)
         )
+        options = narrowed or options
+    return Setting(
+        key=fld.key, kind=fld.kind, minimum=low, maximum=high, step=step,
+        options=options, unit=fld.unit,
+    )
 
 
 def _step(choices: tuple[str, ...] | None) -> float | None:
@@ -232,13 +231,12 @@ def _allows(found: Range, wire: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """One ``<area>_get/_set`` group and the settings it carries."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Group(Group):
+    """One ``<area>_get/_set`` group; a set sends the value and its partners only."""
 
     area: str  # camera -> camera_get / camera_set / camera_query
     name: str  # Group=
-    fields: tuple[_Field, ...]
     channel: bool = True  # the seed's URLs for this group carry Channel=
     # Value order of the seed's plain-format example; None = none printed.
     plain: tuple[str, ...] | None = None
@@ -255,25 +253,30 @@ class _Group:
         return any(fld.writable for fld in self.fields)
 
 
-def _sw(key: SettingKey, param: str, *, partners: tuple[str, ...] = ()) -> _Field:
-    return _Field(key, param, SettingKind.BOOL, partners=partners)
+def _group(area: str, name: str, fields: tuple[Field, ...], **extra: Any) -> _Group:
+    return _Group(area=area, name=name, fields=fields, **extra)
 
 
-def _num(key: SettingKey, param: str, lo: int, hi: int) -> _Field:
-    return _Field(key, param, SettingKind.NUMBER, lo, hi)
+def _sw(key: SettingKey, param: str, *, partners: tuple[str, ...] = ()) -> Field:
+    return Field(key=key, name=param, kind=SettingKind.BOOL, partners=partners)
+
+
+def _num(key: SettingKey, param: str, lo: int, hi: int) -> Field:
+    return Field(key=key, name=param, kind=SettingKind.NUMBER, minimum=lo, maximum=hi)
 
 
 def _enum(
     key: SettingKey, param: str, options: Mapping[str, str], *, partners: tuple[str, ...] = ()
-) -> _Field:
-    return _Field(key, param, SettingKind.ENUM, options=options, partners=partners)
+) -> Field:
+    return Field(key=key, name=param, kind=SettingKind.ENUM, options=options, partners=partners)
 
 
 def _value(
     key: SettingKey, param: str, parse: Callable[[str], Any] | None = None,
     unit: str | None = None,
-) -> _Field:
-    return _Field(key, param, SettingKind.VALUE, writable=False, unit=unit, parse=parse)
+) -> Field:
+    return Field(key=key, name=param, kind=SettingKind.VALUE, writable=False, unit=unit,
+                 decode=parse)
 
 
 def _uptime(raw: str) -> timedelta:
@@ -282,7 +285,7 @@ def _uptime(raw: str) -> timedelta:
 
 K = SettingKey
 GROUPS: tuple[_Group, ...] = (
-    _Group("camera", "BasicInfo", (  # 004 §3.8.4
+    _group("camera", "BasicInfo", (  # 004 §3.8.4
         _sw(K.MIRROR, "MirrorHor"),
         _sw(K.FLIP, "MirrorVer"),
         _sw(K.WDR, "WDRSwitch"),
@@ -291,7 +294,7 @@ GROUPS: tuple[_Group, ...] = (
         _sw(K.STABILIZATION, "DISSwitch"),
         _enum(K.WHITE_BALANCE, "WBMode", {"0": "auto", "1": "manual"}),
     )),
-    _Group("camera", "ExposureInfo", (  # 004 §3.8.5
+    _group("camera", "ExposureInfo", (  # 004 §3.8.5
         _enum(K.EXPOSURE_MODE, "ExposureMode",
               {"0": "auto", "1": "shutter_priority", "2": "manual"}),
         _enum(K.SCENE_MODE, "ScenceSelect", {"0": "outdoor", "1": "indoor"},
@@ -302,7 +305,7 @@ GROUPS: tuple[_Group, ...] = (
               partners=("ICRTimer",)),
         _sw(K.BACKLIGHT_COMPENSATION_ENABLED, "BLCSwitch", partners=("BLCLLevel",)),
     )),
-    _Group("image", "ImageInfo", (  # 004 §3.3.4: Hue's 0 ... 255 applies to all rows
+    _group("image", "ImageInfo", (  # 004 §3.3.4: Hue's 0 ... 255 applies to all rows
         _num(K.BRIGHTNESS, "Brightness", 0, 255),
         _num(K.CONTRAST, "Contrast", 0, 255),
         _num(K.SATURATION, "Saturation", 0, 255),
@@ -312,30 +315,30 @@ GROUPS: tuple[_Group, ...] = (
         # PAL sensors run at 50 Hz, NTSC at 60 Hz: the anti-flicker choice.
         _enum(K.POWER_FREQUENCY, "Format", {"0": "50hz", "1": "60hz"}),
     )),
-    _Group("audio", "AudioInfo", (  # 004 §3.4.4
+    _group("audio", "AudioInfo", (  # 004 §3.4.4
         _sw(K.AUDIO, "AudioEnable"),
         _num(K.VOLUME, "AudioVolume", 0, 9),
     ), plain=("AudioCodec", "AudioEnable", "AudioVolume", "SampleRate")),
-    _Group("alarm", "MDInfo", (  # 004 §3.13.4; its set URL is lost, the get's is used
+    _group("alarm", "MDInfo", (  # 004 §3.13.4; its set URL is lost, the get's is used
         _sw(K.MOTION_DETECTION, "MDEnable"),
         _num(K.MOTION_SENSITIVITY, "MDSensitivity", 1, 100),
     ), plain=("Channel", "MDEnable", "MDSensitivity", "MDArea")),
-    _Group("record", "RecordControl", (  # 004 §3.5.4: Mode = manual recording
+    _group("record", "RecordControl", (  # 004 §3.5.4: Mode = manual recording
         _sw(K.RECORDING, "Mode"),
     ), plain=("Loop", "Mode", "StreamType", "Event", "Lenght")),
-    _Group("record", "RecordDevice", (  # 004 §3.5.1; no query documented
+    _group("record", "RecordDevice", (  # 004 §3.5.1; no query documented
         _value(K.SD_CARD_STATUS, "SDStatus", lambda raw: SD_STATUS.get(raw.strip(), raw)),
         _value(K.SD_TOTAL, "TotalSpace", leading_int, "MB"),
-        # Derived: total minus "UsedSpace" (see _apply).
+        # Derived: total minus "UsedSpace" (see _Codec.decode).
         _value(K.SD_FREE, "UsedSpace", leading_int, "MB"),
     ), plain=("Channel", "TotalSpace", "UsedSpace", "SDStatus", "WriteProtect"),
         queries=("All",)),  # record_query lists "All and RecordControl"
-    _Group("sys", "TimeInfo", (
+    _group("sys", "TimeInfo", (
         _value(K.BOOT_TIME, "UpTime", _uptime),
     ), channel=False, queries=("All",),  # sys_query's only example is Group=All
         plain=("TimeMethod", "CameraTime", "UpTime", "DaylightEnable", "TimeZone",
                "NTPServerIP")),
-    _Group("wifi", "WifiInfo", (
+    _group("wifi", "WifiInfo", (
         _value(K.WIFI_SIGNAL, "Signal", leading_int),
     ), channel=False, queries=(None,),  # 004 §3.12.4: a bare wifi_query
         plain=("enable", "Mode", "SSID", "password", "Signal", "AutoMode", "WifiChannel",
@@ -549,7 +552,7 @@ async def _first_jpeg(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     raise ProtocolError("the MJPEG stream carried no complete JPEG frame")
 
 
-class CgiMessageCamera(Camera):
+class CgiMessageCamera(Camera, PtzControl, Clock):
     """A camera speaking the cgi_message dialect."""
 
     dialect = DIALECT
@@ -559,8 +562,8 @@ class CgiMessageCamera(Camera):
     ) -> None:
         super().__init__(transport, credentials, auth_hint=auth_hint)
         self._device: dict[str, str] = {}
-        self._groups: list[_Group] = []
-        self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}
+        self._table: Table[_Group] = Table(self, self.capabilities, _Codec(),
+                                           self._fetch, self._store)
         self._queries: dict[tuple[str, str | None], _Reply | _Probe] = {}
         self._open = False  # DeviceInfo answered without credentials
         self._refusals_left = _REFUSALS_AT_SETUP
@@ -589,7 +592,7 @@ class CgiMessageCamera(Camera):
     def auth_scheme(self) -> str | None:
         return _OPEN if self._open else self.transport.auth_scheme
 
-    async def login(self) -> None:
+    async def _login(self) -> None:
         if self.auth_hint == "basic":
             # Basic worked last time: preemptive, as these cameras' own clients do
             # (a Digest challenge still moves the transport to Digest for good).
@@ -715,7 +718,7 @@ class CgiMessageCamera(Camera):
 
     # -- discovery --------------------------------------------------------------------
 
-    async def discover(self) -> None:
+    async def _discover(self) -> None:
         values = self._device
         mac = normalize_mac(lookup(values, "Mac"))
         serial = lookup(values, "SerialNum") or None
@@ -730,15 +733,14 @@ class CgiMessageCamera(Camera):
         )
         for group in GROUPS:
             await self._discover_group(group)
-        if not self._groups and self._probe_timeout is not None:
+        if not self._table.groups() and self._probe_timeout is not None:
             # Nothing answered in time: the camera is busy or gone, not featureless.
             raise self._probe_timeout
         await self._discover_ptz()
         await self._discover_onvif_port()
         self.capabilities.actions |= {Action.REBOOT, Action.SYNC_TIME}
-        if any(g.area == "camera" for g in self._groups):
+        if any(g.area == "camera" for g in self._table.groups()):
             self.capabilities.actions.add(Action.RESET_IMAGE)
-        self.state = await self.read_state()
 
     async def _discover_group(self, group: _Group) -> None:
         answer = await self._probe(
@@ -755,21 +757,17 @@ class CgiMessageCamera(Camera):
         # An ambiguous get is not the last word: a query naming the group vouches
         # for it (its values come with the next read that succeeds).
         present: Mapping[str, object] = read or ranges or {}
-        added = False
+        taken: list[tuple[Field, Setting]] = []
         for fld in group.fields:
             if lookup(present, fld.param) is None:
                 continue
             found_range = lookup(ranges, fld.param) if ranges is not None else None
             if ranges is not None and found_range is None and fld.writable:
                 continue  # the query omits it: "not supported" (004 §2.3.1.2 remark 2)
-            setting = fld.reported_setting(found_range)
-            if setting is None:
-                continue
-            self._fields[fld.key] = (group, fld)
-            self.capabilities.add(setting)
-            added = True
-        if added:
-            self._groups.append(group)
+            setting = reported_setting(fld, found_range)
+            if setting is not None:
+                taken.append((fld, setting))
+        self._table.adopt(group, taken)
 
     async def _discover_ptz(self) -> None:
         found = await self._ranges("ptz", "PTZCtrlInfo", ("PTZCtrlInfo", "All"))
@@ -837,78 +835,14 @@ class CgiMessageCamera(Camera):
 
     # -- settings ---------------------------------------------------------------------
 
-    async def read_state(self) -> State:
-        state: State = {}
-        reached = False
-        failures: list[Exception] = []
-        for group in self._groups:
-            try:
-                values = (await self._get(group)).values
-            except (NotSupported, CommandError, ProtocolError) as err:
-                _LOGGER.debug("%s: reading %s failed: %s", self, group.name, err)
-                failures.append(err)
-                continue
-            reached = True
-            self._apply(group, values, state)
-        if self._groups and not reached and failures:
-            raise failures[0]
-        self.state = state
-        return state
+    async def _fetch(self, group: _Group, channel: int | None) -> dict[str, str]:
+        return (await self._get(group)).values
 
-    def _apply(self, group: _Group, values: Mapping[str, str], state: State) -> None:
-        for fld in group.fields:
-            raw = lookup(values, fld.param)
-            if fld.key not in self._fields or raw is None:
-                continue
-            try:
-                value = fld.decode(raw)
-                if fld.key is K.SD_FREE:
-                    value = fld.decode(lookup(values, "TotalSpace") or "") - value
-                elif fld.key is K.BOOT_TIME:
-                    value = self._boot_time(value)
-            except (ValueError, ArithmeticError, IndexError, TypeError):
-                # Only this value is lost (inf, 1e999, a 400-digit uptime, text).
-                _LOGGER.debug("%s: bad value %r for %s", self, raw[:40], fld.key)
-                continue
-            state[fld.key] = value
-
-    def _boot_time(self, uptime: timedelta) -> datetime:
-        boot = (datetime.now(UTC) - uptime).replace(microsecond=0)
-        previous = self.state.get(K.BOOT_TIME)
-        # Uptime ticks between reads; keep the boot time steady unless it jumps.
-        if isinstance(previous, datetime) and abs((boot - previous).total_seconds()) < 60:
-            return previous
-        return boot
-
-    async def write(self, key: SettingKey, value: Any) -> None:
-        if key not in self._fields:
-            raise NotSupported(f"{key} is not supported by this device")
-        group, target = self._fields[key]
-        if not target.writable:
-            raise NotSupported(f"{key} is read-only")
-        setting = self.capabilities.settings[key]
-        wire = target.encode(value)
-        if setting.kind is SettingKind.NUMBER and not (
-            (setting.minimum is None or setting.minimum <= float(wire))
-            and (setting.maximum is None or float(wire) <= setting.maximum)
-        ):
-            raise CommandError(f"{value} is outside {setting.minimum}-{setting.maximum}")
-        params = [(target.param, wire)]
-        if target.partners:
-            # The seed's examples always send these together: resend the current one.
-            current = (await self._get(group)).values
-            for partner in target.partners:
-                raw = lookup(current, partner)
-                if raw is not None:
-                    params.append((partner, raw))
-        answer = await self._call(
-            f"{group.area}_set", group.name, params, channel=group.channel
-        )
-        state = dict(self.state)
-        if answer.xml:  # the echo names what changed (004 §2.3.1.2 example 2)
-            self._apply(group, answer.values, state)
-        state[key] = target.decode(wire)
-        self.state = state
+    async def _store(self, group: _Group, channel: int | None,
+                     params: list[tuple[str, str]]) -> dict[str, str] | None:
+        answer = await self._call(f"{group.area}_set", group.name, params,
+                                  channel=group.channel)
+        return answer.values if answer.xml else None  # the echo names what changed
 
     # -- actions ----------------------------------------------------------------------
 
@@ -931,7 +865,7 @@ class CgiMessageCamera(Camera):
         elif action is Action.PTZ_STOP:
             await self.ptz_move(PtzMove.STOP)
 
-    async def read_clock(self) -> datetime | None:
+    async def _read_clock(self) -> datetime | None:
         raw = lookup((await self._get(_TIME_INFO)).values, "CameraTime")
         try:
             return datetime.fromtimestamp(leading_int(raw or ""), UTC)  # "CameraTime UTC"

@@ -34,6 +34,7 @@ from typing import Any
 from .. import keyvalue as kv, limits
 from ..camera import Camera, Fingerprint
 from ..clock import wall_clock
+from ..contract import AlarmPoll, AlarmPush, Channels, Clock, PtzRoutines
 from ..errors import (
     AuthDowngrade,
     CameraError,
@@ -43,7 +44,6 @@ from ..errors import (
     Timeout,
     UnsupportedDevice,
 )
-from ..fields import SettingField
 from ..models import (
     Action,
     AlarmEvent,
@@ -59,10 +59,10 @@ from ..models import (
     SettingKey,
     SettingKind,
     State,
-    StateKey,
     StreamKind,
     normalize_mac,
 )
+from ..tables import MISSING, Codec, Field, Group, Partners, Table
 from ..transport import SNAPSHOT_LIMIT, Credentials, Response, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ _ROUTINE_ID = re.compile(r"-?\d{1,6}")
 AMBIGUOUS = (CommandError, ProtocolError, Timeout)
 
 K = SettingKey
-Codec = Callable[[str], Any]
+Decode = Callable[[str], Any]
 # A probe of an undecided capability: True once decided (found or clearly absent).
 Probe = Callable[[], Awaitable[bool]]
 
@@ -129,55 +129,43 @@ def _name(raw: str | None) -> str | None:
     return _label(raw, "") or None
 
 
-@dataclass(frozen=True, slots=True)
-class _Field(SettingField):
-    """One setting inside a getter/setter pair."""
+class _Codec(Codec):
+    """``key=value`` text; ``-1`` in a sensor.cgi answer means "not supported"."""
 
-    key: SettingKey
-    name: str  # the wire key
-    kind: SettingKind
-    minimum: float | None = None
-    maximum: float | None = None
-    options: Mapping[str, str] | None = None  # wire value -> vocabulary option
-    unit: str | None = None
-    # (current wire value, new value) -> new wire value, for keys several settings share.
-    merge: Callable[[str, Any], str] | None = None
-    decode: Codec | None = None
+    def value(self, group: Group, values: Mapping[str, Any], fld: Field) -> Any:
+        raw = values.get(fld.name)
+        reported = isinstance(group, _Group) and group.reports(raw)
+        return raw if reported else MISSING
 
-    def read(self, raw: str) -> Any:
-        if self.decode is not None:
-            return self.decode(raw)
-        if self.kind is SettingKind.BOOL:
+    def plain_decode(self, fld: Field, raw: str) -> Any:
+        if fld.kind is SettingKind.BOOL:
             return raw.strip() not in ("0", "false", "")
-        if self.kind is SettingKind.NUMBER:
+        if fld.kind is SettingKind.NUMBER:
             return _number(raw)
-        if self.options is not None:
-            return self.options.get(raw.strip())
+        if fld.options is not None:
+            return fld.options.get(raw.strip())
         return raw.strip()
 
-    def write(self, current: str, value: Any) -> str:
-        if self.merge is not None:
-            return self.merge(current, value)
-        if self.kind is SettingKind.BOOL:
+    def plain_encode(self, fld: Field, value: Any) -> str:
+        if fld.kind is SettingKind.BOOL:
             return "1" if value else "0"
-        if self.options is not None:
-            return str(self.wire_option(value))
+        if fld.options is not None:
+            return str(fld.wire_option(value))
         return str(round(float(value)))
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """A getter/setter pair: ``<program>?action=get|set&type=<type>``."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Group(Group):
+    """A getter/setter pair: ``<program>?action=get|set&type=<type>``; a set sends the
+    group's settings back (and ``carry``)."""
 
     program: str
     type: str
-    fields: tuple[_Field, ...]
     scheme: bool = False  # IPC sensor.cgi calls carry the live schemeID
     camera: bool = True  # carries cameraID
-    # Keys a set must repeat from the get although no entity shows them.
-    carry: tuple[str, ...] = ()
     # Another documented endpoint for the same settings, asked when this one fails.
     alternate: _Group | None = None
+    partners: Partners = Partners.FIELDS
 
     def reports(self, raw: str | None) -> bool:
         """Whether a value in this group's answer means the setting exists.
@@ -186,6 +174,14 @@ class _Group:
         ``param.cgi`` it is a value (``diskStatus=-1`` is a write timeout).
         """
         return raw is not None and not (self.program == "sensor.cgi" and raw.strip() == "-1")
+
+
+def _group(program: str, type_: str, fields: tuple[Field, ...], **extra: Any) -> _Group:
+    return _Group(program=program, type=type_, fields=fields, **extra)
+
+
+def _value(key: SettingKey, name: str, **extra: Any) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.VALUE, **extra)
 
 
 def _bit(mask: int) -> Callable[[str, Any], str]:
@@ -198,16 +194,16 @@ def _bit(mask: int) -> Callable[[str, Any], str]:
     return merge
 
 
-def _has_bit(mask: int) -> Codec:
+def _has_bit(mask: int) -> Decode:
     return lambda raw: bool(_number(raw or "0") & mask)
 
 
-def _sw(key: SettingKey, name: str) -> _Field:
-    return _Field(key, name, SettingKind.BOOL)
+def _sw(key: SettingKey, name: str) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.BOOL)
 
 
-def _num(key: SettingKey, name: str, lo: float = 0, hi: float = 100) -> _Field:
-    return _Field(key, name, SettingKind.NUMBER, lo, hi)
+def _num(key: SettingKey, name: str, lo: float = 0, hi: float = 100) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.NUMBER, minimum=lo, maximum=hi)
 
 
 DAY_NIGHT = {"0": "auto", "1": "day", "2": "night", "3": "schedule"}
@@ -225,17 +221,17 @@ RECORD_DIR_STATUS = {
 _WHITE_LED = (_sw(K.WHITE_LIGHT, "WhiteLedManualMode"),)
 # The SD card as the record directory lists it: the documented second source of
 # what deviceDiskInfo reports.
-_RECORD_DIR = _Group("param.cgi", "recordDirInfo", (
-    _Field(K.SD_CARD_STATUS, "status", SettingKind.VALUE, options=RECORD_DIR_STATUS),
-    _Field(K.SD_TOTAL, "totalspace", SettingKind.VALUE, unit="MB", decode=_number),
-    _Field(K.SD_FREE, "freeSpace", SettingKind.VALUE, unit="MB", decode=_number),
+_RECORD_DIR = _group("param.cgi", "recordDirInfo", (
+    _value(K.SD_CARD_STATUS, "status", options=RECORD_DIR_STATUS),
+    _value(K.SD_TOTAL, "totalspace", unit="MB", decode=_number),
+    _value(K.SD_FREE, "freeSpace", unit="MB", decode=_number),
 ), camera=False)
 IPC_GROUPS: tuple[_Group, ...] = (
-    _Group("sensor.cgi", "imaging", (
+    _group("sensor.cgi", "imaging", (
         _num(K.BRIGHTNESS, "brightness"), _num(K.CONTRAST, "contrast"),
         _num(K.SATURATION, "saturation"), _num(K.SHARPNESS, "sharpness"),
     ), scheme=True),
-    _Group("sensor.cgi", "EnhanceImage", (
+    _group("sensor.cgi", "EnhanceImage", (
         _sw(K.WDR, "WDR"), _num(K.WDR_LEVEL, "WDRvalue"),
         _sw(K.HIGHLIGHT_COMPENSATION_ENABLED, "HLC"),
         _num(K.HIGHLIGHT_COMPENSATION, "HLCvalue"),
@@ -243,67 +239,60 @@ IPC_GROUPS: tuple[_Group, ...] = (
         _num(K.BACKLIGHT_COMPENSATION, "BLCvalue"),
         _sw(K.STABILIZATION, "AntiShake"), _sw(K.DEFOG, "Defog"),
     ), scheme=True),
-    _Group("sensor.cgi", "dayNight", (
-        _Field(K.DAY_NIGHT_MODE, "dayNightMode", SettingKind.ENUM, options=DAY_NIGHT),
+    _group("sensor.cgi", "dayNight", (
+        Field(key=K.DAY_NIGHT_MODE, name="dayNightMode", kind=SettingKind.ENUM,
+              options=DAY_NIGHT),
         _num(K.IR_BRIGHTNESS, "infraredIntensity"),
         _num(K.WHITE_LIGHT_BRIGHTNESS, "whiteIntensity"),
     ), scheme=True),
-    _Group("sensor.cgi", "infraredLight", (_sw(K.IR_LIGHT, "mode"),), scheme=True),
-    _Group("sensor.cgi", "SceneMode", (
-        _Field(K.MIRROR, "MirrorMode", SettingKind.BOOL, merge=_bit(1), decode=_has_bit(1)),
-        _Field(K.FLIP, "MirrorMode", SettingKind.BOOL, merge=_bit(2), decode=_has_bit(2)),
+    _group("sensor.cgi", "infraredLight", (_sw(K.IR_LIGHT, "mode"),), scheme=True),
+    _group("sensor.cgi", "SceneMode", (
+        Field(key=K.MIRROR, name="MirrorMode", kind=SettingKind.BOOL, merge=_bit(1),
+              decode=_has_bit(1)),
+        Field(key=K.FLIP, name="MirrorMode", kind=SettingKind.BOOL, merge=_bit(2),
+              decode=_has_bit(2)),
     ), scheme=True),
-    _Group("param.cgi", "motionAlarm", (
+    _group("param.cgi", "motionAlarm", (
         _sw(K.MOTION_DETECTION, "motionDetectionEnableFlag"),
         _num(K.MOTION_SENSITIVITY, "sensitivity", 1, 10),
     )),
-    _Group("param.cgi", "videoSystem", (
-        _Field(K.POWER_FREQUENCY, "frequency", SettingKind.ENUM,
-               options={"50": "50hz", "60": "60hz"}),
+    _group("param.cgi", "videoSystem", (
+        Field(key=K.POWER_FREQUENCY, name="frequency", kind=SettingKind.ENUM,
+              options={"50": "50hz", "60": "60hz"}),
     )),
-    _Group("param.cgi", "microphone", (
+    _group("param.cgi", "microphone", (
         _sw(K.AUDIO, "toneArmEnableFlag"), _num(K.MICROPHONE_VOLUME, "volume"),
     )),
-    _Group("param.cgi", "AudioOutputParam", (
+    _group("param.cgi", "AudioOutputParam", (
         _sw(K.SPEAKER, "audioOutputEnable"), _num(K.VOLUME, "audioOutputVolume"),
     ), camera=False),
     # The seed's examples use param.cgi, its URL templates sensor.cgi (001 §2.6.1.20).
-    _Group("param.cgi", "WhiteLedManualControl", _WHITE_LED,
-           alternate=_Group("sensor.cgi", "WhiteLedManualControl", _WHITE_LED)),
+    _group("param.cgi", "WhiteLedManualControl", _WHITE_LED,
+           alternate=_group("sensor.cgi", "WhiteLedManualControl", _WHITE_LED)),
     # "cameraID, StreamId, DiskGroupId are required" for this set (seed 001 §2.6.3.1).
-    _Group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
+    _group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
            carry=("StreamId", "DiskGroupId")),
-    _Group("param.cgi", "deviceDiskInfo", (
-        _Field(K.SD_CARD_STATUS, "diskStatus", SettingKind.VALUE, options=DISK_STATUS),
-        _Field(K.SD_TOTAL, "diskTotalSize", SettingKind.VALUE, unit="MB", decode=_number),
-        _Field(K.SD_FREE, "diskFreeSize", SettingKind.VALUE, unit="MB", decode=_number),
+    _group("param.cgi", "deviceDiskInfo", (
+        _value(K.SD_CARD_STATUS, "diskStatus", options=DISK_STATUS),
+        _value(K.SD_TOTAL, "diskTotalSize", unit="MB", decode=_number),
+        _value(K.SD_FREE, "diskFreeSize", unit="MB", decode=_number),
     ), camera=False, alternate=_RECORD_DIR),
 )
 RECORDER_GROUPS: tuple[_Group, ...] = (IPC_GROUPS[-1],)
 # What each recorder channel (cameraID=N, no schemeID) offers; the seed's NVR/lite
 # tables name some keys differently from the IPC ones.
 CHANNEL_GROUPS: tuple[_Group, ...] = (
-    _Group("sensor.cgi", "imaging", IPC_GROUPS[0].fields),
-    _Group("sensor.cgi", "EnhanceImage", IPC_GROUPS[1].fields),
-    _Group("sensor.cgi", "SceneMode", IPC_GROUPS[4].fields),
-    _Group("param.cgi", "motionAlarm", (
+    _group("sensor.cgi", "imaging", IPC_GROUPS[0].fields),
+    _group("sensor.cgi", "EnhanceImage", IPC_GROUPS[1].fields),
+    _group("sensor.cgi", "SceneMode", IPC_GROUPS[4].fields),
+    _group("param.cgi", "motionAlarm", (
         _sw(K.MOTION_DETECTION, "motionDetectionEnableFlag"),
         # NVR/lite: 0 low, 1 medium, 2 high, 3 highest (seed 001 §2.6.4.3.6).
         _num(K.MOTION_SENSITIVITY, "sensitivity", 0, 3),
     )),
-    _Group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
+    _group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
            carry=("StreamId", "DiskGroupId")),
 )
-_Fields = dict[SettingKey, tuple[_Group, _Field]]
-
-
-def _groups_of(fields: _Fields) -> list[_Group]:
-    """The groups ``fields`` come from, each once, in a stable order."""
-    groups: list[_Group] = []
-    for group, _ in fields.values():
-        if not any(group is known for known in groups):  # by identity: dicts inside
-            groups.append(group)
-    return groups
 
 # (major, minor) -> kind; the seed's "Alarm log type" tables (001 §4.2).
 ALARM_TYPES: dict[tuple[int, int], AlarmKind] = {
@@ -379,7 +368,7 @@ def _device_fields(resp: Response) -> dict[str, str] | None:
     return info if "deviceID" in info or "MACAddress" in info else None
 
 
-class ParamCgiCamera(Camera):
+class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock):
     """An IPC or NVR speaking the param_cgi dialect."""
 
     dialect = DIALECT
@@ -391,10 +380,8 @@ class ParamCgiCamera(Camera):
         self._query_auth = False  # credentials as first query parameters instead of Basic
         self._nvr = False
         self._scheme: str | None = None
-        self._groups: list[_Group] = []
-        self._fields: _Fields = {}
-        self._channel_fields: dict[int, _Fields] = {}
-        self._assumed: State = {}
+        self._table: Table[_Group] = Table(self, self.capabilities, _Codec(),
+                                           self._fetch, self._store)
         self._rtsp_port: int | None = None
         self._alarm_inputs = 0
         self._sensitivity: tuple[float, float] | None = None
@@ -509,7 +496,7 @@ class ParamCgiCamera(Camera):
     def auth_scheme(self) -> str | None:
         return "query" if self._query_auth else self.transport.auth_scheme
 
-    async def login(self) -> None:
+    async def _login(self) -> None:
         # First without credentials. That costs no login, tells whether the device
         # checks passwords at all (an open device "accepts" any), and shows the
         # challenge, so a Digest camera is never sent Basic.
@@ -585,7 +572,7 @@ class ParamCgiCamera(Camera):
 
     # -- discovery ----------------------------------------------------------------
 
-    async def discover(self) -> None:
+    async def _discover(self) -> None:
         info = self._info_raw
         self._nvr = info.get("deviceType", "").strip() == "5"
         self._alarm_inputs = limits.cap_count(
@@ -620,7 +607,6 @@ class ParamCgiCamera(Camera):
                                                           ("type", "devicePort"))))
             port = _int(ports.get("rtspPort"), 0)
             self._rtsp_port = port if 0 < port < 65536 else None
-        self.state = await self._read_state()
 
     async def _discover_channels(self) -> None:
         try:
@@ -667,7 +653,7 @@ class ParamCgiCamera(Camera):
         for number in self.capabilities.channels:
             for kind in (AlarmKind.MOTION, AlarmKind.VIDEO_LOSS):
                 self._declare_alarm(AlarmSource(kind, number))
-            if number not in self._channel_fields:
+            if not self._table.has_channel(number):
                 await self._discover_channel_settings(number)
         return set(self.capabilities.channels) != before
 
@@ -695,7 +681,7 @@ class ParamCgiCamera(Camera):
         return query
 
     async def _discover_channel_settings(self, channel: int) -> None:
-        self._channel_fields.setdefault(channel, {})
+        self._table.fields(channel)
         self.capabilities.channel_settings.setdefault(channel, {})
         for group in CHANNEL_GROUPS:
             await self._decide(f"{group.type} ch{channel}",
@@ -746,22 +732,12 @@ class ParamCgiCamera(Camera):
 
     def _adopt(self, group: _Group, values: Mapping[str, str], channel: int | None) -> None:
         """Take the settings a group's answer reports as this device's."""
-        present = [f for f in group.fields if group.reports(values.get(f.name))]
-        if not present:
-            return
-        if channel is None:
-            self._groups.append(group)
-            fields = self._fields
-            settings = self.capabilities.settings
-        else:
-            fields = self._channel_fields.setdefault(channel, {})
-            settings = self.capabilities.channel_settings.setdefault(channel, {})
-        for fld in present:
-            fields[fld.key] = (group, fld)
-            if fld.key is K.MOTION_SENSITIVITY and channel is None and self._sensitivity:
-                settings[fld.key] = fld.setting(*self._sensitivity)
-            else:
-                settings[fld.key] = fld.setting()
+        self._table.adopt(group, [
+            (fld, fld.setting(*self._sensitivity)
+             if fld.key is K.MOTION_SENSITIVITY and channel is None and self._sensitivity
+             else fld.setting())
+            for fld in group.fields if group.reports(values.get(fld.name))
+        ], channel)
 
     async def _settle_ptz(self) -> bool:
         """PTZ: ``ptzCap``, then ``listPreset`` (same CGI) when it cannot tell."""
@@ -882,96 +858,25 @@ class ParamCgiCamera(Camera):
 
     # -- settings -----------------------------------------------------------------
 
-    async def read_state(self) -> State:
+    async def _refresh(self) -> None:
         await self._retry_undecided()
-        return await self._read_state()
-
-    async def _read_state(self) -> State:
         if self._nvr:
             with _optional():  # channels added to a recorder later appear without a reload
                 await self.refresh_channels()
-        state: State = dict(self._assumed)
-        failures: list[CameraError] = []
-        reads: list[tuple[_Group, int | None, _Fields]] = [
-            (group, None, self._fields) for group in self._groups
-        ]
-        for number, channel_fields in sorted(self._channel_fields.items()):
-            reads += [(group, number, channel_fields) for group in _groups_of(channel_fields)]
-        for group, channel, fields in reads:
-            try:
-                values = kv.first(
-                    await self._get(group.program, self._group_query(group, "get", channel))
-                )
-            except (NotSupported, CommandError, ProtocolError) as err:
-                failures.append(err)
-                continue
-            self._apply(group, values, state, fields, channel)
-        if reads and len(failures) == len(reads):
-            raise failures[0]
-        self.state = state
-        return state
 
-    def _apply(
-        self,
-        group: _Group,
-        values: Mapping[str, str],
-        state: State,
-        fields: _Fields,
-        channel: int | None = None,
-    ) -> None:
-        for fld in group.fields:
-            raw = values.get(fld.name)
-            if fld.key not in fields or raw is None or not group.reports(raw):
-                continue
-            where: StateKey = fld.key if channel is None else (fld.key, channel)
-            try:
-                state[where] = fld.read(raw)
-            except (ValueError, ArithmeticError):
-                # A bad value is unknown; the rest of the group is unaffected.
-                _LOGGER.debug("%s: bad value %r for %s", self, raw[:40], fld.key)
+    async def _fetch(self, group: _Group, channel: int | None) -> dict[str, str]:
+        return kv.first(await self._get(group.program, self._group_query(group, "get", channel)))
 
-    async def write(self, key: SettingKey, value: Any) -> None:
-        if key is K.RELAY and key in self.capabilities.settings:
+    async def _store(self, group: _Group, channel: int | None,
+                     params: list[tuple[str, str]]) -> None:
+        await self._do(group.program, self._group_query(group, "set", channel) + params)
+
+    async def _write(self, key: SettingKey, value: Any, channel: int | None) -> State:
+        if key is K.RELAY and channel is None and key in self.capabilities.settings:
             await self._do("alarm.cgi", (("action", "manualControl"), ("alarmOutID", "1"),
                                          ("controlFlag", "1" if value else "0")))
-            self._assumed[key] = bool(value)
-            self.state = {**self.state, key: bool(value)}
-            return
-        await self._write_field(self._fields, key, value, None)
-
-    async def write_channel(self, channel: int, key: SettingKey, value: Any) -> None:
-        await self._write_field(self._channel_fields.get(channel, {}), key, value, channel)
-
-    async def _write_field(
-        self, fields: _Fields, key: SettingKey, value: Any, channel: int | None
-    ) -> None:
-        if key not in fields:
-            raise NotSupported(f"{key} is not supported by this device")
-        group, target = fields[key]
-        if target.kind is SettingKind.VALUE:
-            raise NotSupported(f"{key} is read-only")
-        # Read-modify-write: send the group back whole, with the one value changed.
-        current = kv.first(
-            await self._get(group.program, self._group_query(group, "get", channel))
-        )
-        try:
-            changed = target.write(current.get(target.name, ""), value)
-        except ValueError as err:  # the value it merges into is junk
-            raise ProtocolError(f"unreadable current value of {key}") from err
-        params = self._group_query(group, "set", channel)
-        params += [(name, current[name]) for name in group.carry if name in current]
-        sent: set[str] = set()
-        for fld in group.fields:
-            if fld.name in sent or fld.key not in fields or fld.kind is SettingKind.VALUE:
-                continue
-            if not group.reports(current.get(fld.name)):
-                continue
-            params.append((fld.name, changed if fld.name == target.name else current[fld.name]))
-            sent.add(fld.name)
-        await self._do(group.program, params)
-        state = dict(self.state)
-        self._apply(group, {**current, target.name: changed}, state, fields, channel)
-        self.state = state
+            return self._table.assume(key, bool(value))
+        return await self._table.write(key, value, channel)
 
     # -- actions ----------------------------------------------------------------
 
@@ -1002,7 +907,7 @@ class ParamCgiCamera(Camera):
         elif action is Action.AUTOFOCUS:
             await self._do("ptz.cgi", (("cameraID", "1"), ("action", "runAutoFocus")))
 
-    async def read_clock(self) -> datetime | None:
+    async def _read_clock(self) -> datetime | None:
         values = kv.first(await self._get("param.cgi", (("action", "get"),
                                                         ("type", "dateTime"))))
         text = " ".join(
@@ -1077,7 +982,7 @@ class ParamCgiCamera(Camera):
 
     # -- alarms -------------------------------------------------------------------
 
-    async def poll_alarms(self) -> dict[AlarmSource, bool]:
+    async def _poll_alarms(self) -> dict[AlarmSource, bool]:
         pairs = await self._get("alarm.cgi", (("action", "get"), ("type", "currentAlarmStatus")))
         states: dict[AlarmSource, bool] = {}
         for record in kv.loop(pairs, "alarmInfo"):
@@ -1087,7 +992,7 @@ class ParamCgiCamera(Camera):
                 states[event.source] = event.active
         return states
 
-    async def alarm_stream(self, idle_timeout: float) -> AsyncIterator[AlarmEvent | Heartbeat]:
+    async def _alarm_stream(self, idle_timeout: float) -> AsyncIterator[AlarmEvent | Heartbeat]:
         self._check_refused()
         url = self.transport.url("/cgi-bin/alarm.cgi", self._params((("action", "attach"),)))
         resp = await self.transport.open_stream(url, timeout=idle_timeout)

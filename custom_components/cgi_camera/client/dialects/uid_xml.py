@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -31,8 +30,8 @@ import aiohttp
 
 from ..camera import Camera, Fingerprint
 from ..clock import wall_clock
+from ..contract import Clock, PtzControl, Recordings
 from ..errors import AuthError, CommandError, NotSupported, ProtocolError, Timeout
-from ..fields import SettingField
 from ..models import (
     Action,
     DeviceInfo,
@@ -50,6 +49,7 @@ from ..models import (
 )
 from ..numbers import leading_int
 from ..safe_xml import Element, attrs, parse_xml, text
+from ..tables import Codec, Field, Group, Partners, Table, table_settings
 from ..transport import SNAPSHOT_LIMIT, Params, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,8 +64,6 @@ _TZ_RE = re.compile(r"GMT\s*([+-])(\d{1,2}):?(\d{2})?")
 # A number a camera may report: bounded, so nothing it sends can become inf.
 _UPTIME_RE = re.compile(r"[0-9]{1,9}(?:-[0-9]{1,9}){0,3}")
 _SIZE_RE = re.compile(r"[0-9]{1,18}")
-# What a bad camera value raises while decoded: it costs only that value.
-_BAD_VALUE = (ValueError, ArithmeticError, IndexError, ProtocolError)
 
 
 def _bool(raw: str) -> bool:
@@ -90,37 +88,24 @@ def _uptime(raw: str) -> timedelta:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
-@dataclass(frozen=True, slots=True)
-class _Field(SettingField):
-    """One setting inside an endpoint group."""
+class _Codec(Codec):
+    """Values as attributes: ``1``/``0`` switches, leading-digit numbers, option keys."""
 
-    key: SettingKey
-    attr: str  # attribute name in the get/set answer
-    param: str | None  # query parameter of the set; None = read-only
-    kind: SettingKind
-    minimum: float | None = None
-    maximum: float | None = None
-    options: Mapping[str, str] | None = None  # wire value -> vocabulary option
-    unit: str | None = None
-    parse: Callable[[str], Any] | None = None
-
-    def decode(self, raw: str) -> Any:
-        if self.parse is not None:
-            return self.parse(raw)
-        if self.kind is SettingKind.BOOL:
+    def plain_decode(self, fld: Field, raw: str) -> Any:
+        if fld.kind is SettingKind.BOOL:
             return _bool(raw)
-        if self.kind is SettingKind.NUMBER:
+        if fld.kind is SettingKind.NUMBER:
             return leading_int(raw)
-        if self.kind is SettingKind.ENUM and self.options is not None:
-            return self.options.get(raw.strip())
+        if fld.kind is SettingKind.ENUM and fld.options is not None:
+            return fld.options.get(raw.strip())
         return raw.strip()
 
-    def encode(self, value: Any) -> str:
-        if self.kind is SettingKind.BOOL:
+    def plain_encode(self, fld: Field, value: Any) -> str:
+        if fld.kind is SettingKind.BOOL:
             return "1" if value else "0"
-        if self.kind is SettingKind.ENUM and self.options is not None:
-            return str(self.wire_option(value))
-        if self.kind is SettingKind.NUMBER:
+        if fld.kind is SettingKind.ENUM and fld.options is not None:
+            return str(fld.wire_option(value))
+        if fld.kind is SettingKind.NUMBER:
             return str(round(float(value)))
         return str(value)
 
@@ -136,27 +121,37 @@ def _relay_attrs(root: Element) -> dict[str, str]:
     return {"status": match.group(1)}
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """One get/set endpoint and the settings it carries."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Group(Group):
+    """One get/set endpoint; a set sends every setting of the group back."""
 
     path: str
-    fields: tuple[_Field, ...]
     set_path: str | None = None  # when the set URL differs from the get URL
     parse: Callable[[Element], dict[str, str]] = _root_attrs
+    partners: Partners = Partners.FIELDS  # the seed never says a set may omit siblings
 
 
-def _num(key: SettingKey, attr: str, lo: int, hi: int, param: str | None = None) -> _Field:
-    return _Field(key, attr, param or attr, SettingKind.NUMBER, lo, hi)
+def _group(path: str, fields: tuple[Field, ...], **extra: Any) -> _Group:
+    return _Group(path=path, fields=fields, **extra)
 
 
-def _sw(key: SettingKey, attr: str, param: str | None = None) -> _Field:
-    return _Field(key, attr, param or attr, SettingKind.BOOL)
+def _num(key: SettingKey, attr: str, lo: int, hi: int, param: str | None = None) -> Field:
+    return Field(key=key, name=attr, set_name=param, kind=SettingKind.NUMBER, minimum=lo,
+                 maximum=hi)
+
+
+def _sw(key: SettingKey, attr: str, param: str | None = None) -> Field:
+    return Field(key=key, name=attr, set_name=param, kind=SettingKind.BOOL)
+
+
+def _value(key: SettingKey, attr: str, parse: Callable[[str], Any] | None = None,
+           unit: str | None = None) -> Field:
+    return Field(key=key, name=attr, kind=SettingKind.VALUE, decode=parse, unit=unit)
 
 
 K = SettingKey
 GROUPS: tuple[_Group, ...] = (
-    _Group(
+    _group(
         "/cgi-bin/image",
         (
             _num(K.BRIGHTNESS, "brightness", 0, 255),
@@ -167,12 +162,12 @@ GROUPS: tuple[_Group, ...] = (
             _num(K.BACKLIGHT_COMPENSATION, "blc", 0, 255),
             _num(K.NOISE_REDUCTION_2D, "nr2d", 0, 255),
             _num(K.NOISE_REDUCTION_3D, "nr3d", 0, 255),
-            _Field(K.POWER_FREQUENCY, "tvsystem", "tvsystem", SettingKind.ENUM,
-                   options={"50": "50hz", "60": "60hz"}),
+            Field(key=K.POWER_FREQUENCY, name="tvsystem", kind=SettingKind.ENUM,
+                  options={"50": "50hz", "60": "60hz"}),
             _sw(K.ANTI_FLICKER, "antificker"),  # sic, the API's spelling
         ),
     ),
-    _Group(
+    _group(
         "/cgi-bin/motion",
         (
             _sw(K.MOTION_DETECTION, "enable"),
@@ -183,7 +178,7 @@ GROUPS: tuple[_Group, ...] = (
             _num(K.NIGHT_MOTION_THRESHOLD, "night_alarmthreshold", 1, 100),
         ),
     ),
-    _Group(
+    _group(
         "/cgi-bin/audioencoder",
         (
             _sw(K.AUDIO, "enable"),
@@ -192,32 +187,32 @@ GROUPS: tuple[_Group, ...] = (
             _num(K.VOLUME, "output_volume", 1, 100),
         ),
     ),
-    _Group("/cgi-bin/osd", (_sw(K.OSD, "enable"), _sw(K.OSD_WEEKDAY, "show_week"))),
-    _Group(
+    _group("/cgi-bin/osd", (_sw(K.OSD, "enable"), _sw(K.OSD_WEEKDAY, "show_week"))),
+    _group(
         "/cgi-bin/set_wdr",
         (_sw(K.WDR, "WDRMode", "enable"), _num(K.WDR_LEVEL, "WDRVValue", 0, 255, "wdr_value")),
     ),
-    _Group(
+    _group(
         "/cgi-bin/setBrightness_InfraredLamp",
         (
             _sw(K.IR_LIGHT, "infrared_lamp"),
             _num(K.IR_BRIGHTNESS, "led_Brightness", 0, 100, "setbrightness"),
         ),
     ),
-    _Group("/cgi-bin/set_flip", (_sw(K.FLIP, "vertical_flip"), _sw(K.MIRROR, "horizon_flip"))),
-    _Group(
+    _group("/cgi-bin/set_flip", (_sw(K.FLIP, "vertical_flip"), _sw(K.MIRROR, "horizon_flip"))),
+    _group(
         "/cgi-bin/getRelayStatus",
         (_sw(K.RELAY, "status"),),
         set_path="/cgi-bin/setRelayStatus",
         parse=_relay_attrs,
     ),
-    _Group(
+    _group(
         "/cgi-bin/getDevState",
         (
-            _Field(K.SD_CARD_STATUS, "sd1", None, SettingKind.VALUE),
-            _Field(K.SD_CARD_2_STATUS, "sd2", None, SettingKind.VALUE),
-            _Field(K.MEMORY_FREE, "MemFree", None, SettingKind.VALUE, unit="kB", parse=_kib),
-            _Field(K.BOOT_TIME, "run_time", None, SettingKind.VALUE, parse=_uptime),
+            _value(K.SD_CARD_STATUS, "sd1"),
+            _value(K.SD_CARD_2_STATUS, "sd2"),
+            _value(K.MEMORY_FREE, "MemFree", _kib, unit="kB"),
+            _value(K.BOOT_TIME, "run_time", _uptime),
         ),
     ),
 )
@@ -281,7 +276,7 @@ def _device_time(text_: str, offset: timedelta) -> datetime:
         raise ProtocolError(f"impossible device time {text_[:40]!r}") from err
 
 
-class UidXmlCamera(Camera):
+class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
     """A camera speaking the uid_xml dialect."""
 
     dialect = DIALECT
@@ -294,9 +289,8 @@ class UidXmlCamera(Camera):
         self._generation = 0  # bumps on every login, so concurrent retries log in once
         self._last_ok = 0.0
         self._login_lock = asyncio.Lock()
-        self._groups: list[_Group] = []
-        self._fields: dict[SettingKey, tuple[_Group, _Field]] = {}
-        self._assumed: State = {}
+        self._table: Table[_Group] = Table(self, self.capabilities, _Codec(),
+                                           self._fetch, self._store)
         self._gen000 = False
         self._utc_offset = timedelta(0)
         self._listed: dict[str, None] = {}  # recording paths listed (an ordered set)
@@ -322,8 +316,7 @@ class UidXmlCamera(Camera):
 
     # -- session ----------------------------------------------------------------
 
-    async def login(self) -> None:
-        self._check_refused()
+    async def _login(self) -> None:
         resp = await self.transport.get(
             "/cgi-bin/getuid",
             (("username", self.credentials.username), ("password", self.credentials.password)),
@@ -434,7 +427,7 @@ class UidXmlCamera(Camera):
         _LOGGER.debug("%s: %s: %s (%s)", self, path, verdict.value, reason)
         return verdict
 
-    async def discover(self) -> None:
+    async def _discover(self) -> None:
         info = await self._probe("/cgi-bin/getinfo")
         values = attrs(info) if isinstance(info, Element) else {}
         if "oem" in values or "mac_address" in values:
@@ -454,11 +447,10 @@ class UidXmlCamera(Camera):
             extra={"kernel": values.get("kernel", "")},
         )
         await self._discover_settings()
-        if not self._groups and self._probe_timeout is not None:
+        if not self._table.groups() and self._probe_timeout is not None:
             # Nothing answered in time: the camera is busy or gone, not featureless.
             raise self._probe_timeout
         await self._discover_extras()
-        self.state = await self.read_state()
 
     async def _mac(self, info: Mapping[str, str], *, unclear: bool) -> str | None:
         """The MAC: getinfo's (000), else the network settings' (002), else the
@@ -510,15 +502,11 @@ class UidXmlCamera(Camera):
             except ProtocolError as err:
                 _LOGGER.debug("%s: %s unreadable (%s)", self, group.path, err)
                 continue
-            present = [f for f in group.fields if f.attr in values]
-            if not present:
+            if not self._table.adopt(group, table_settings(
+                    [f for f in group.fields if f.name in values])):
                 continue
-            self._groups.append(group)
             if group.path == "/cgi-bin/getDevState":
                 self._gen000 = True
-            for fld in present:
-                self._fields[fld.key] = (group, fld)
-                self.capabilities.add(fld.setting())
 
     async def _discover_extras(self) -> None:
         c = self.capabilities
@@ -536,7 +524,7 @@ class UidXmlCamera(Camera):
         if await self._exists("/cgi-bin/set_led"):
             c.add(_WHITE_LIGHT)
             c.add(_WHITE_LIGHT_BRIGHTNESS)
-            self._assumed[K.WHITE_LIGHT_BRIGHTNESS] = 100
+            self._table.assumed[K.WHITE_LIGHT_BRIGHTNESS] = 100
         if await self._exists("/cgi-bin/set_ircut"):
             c.add(_DAY_NIGHT)
         if await self._has_ptz():
@@ -568,39 +556,18 @@ class UidXmlCamera(Camera):
 
     # -- settings -----------------------------------------------------------------
 
-    async def read_state(self) -> State:
-        state: State = dict(self._assumed)
-        reached = False
-        failures: list[Exception] = []
-        for group in self._groups:
-            try:
-                values = group.parse(await self._call(group.path))
-            except (NotSupported, CommandError, ProtocolError) as err:
-                _LOGGER.debug("%s: reading %s failed: %s", self, group.path, err)
-                failures.append(err)
-                continue
-            reached = True
-            self._apply(group, values, state)
-        if self._groups and not reached and failures:
-            raise failures[0]
-        self.state = state
-        return state
+    async def _fetch(self, group: _Group, channel: int | None) -> dict[str, str]:
+        return group.parse(await self._call(group.path))
 
-    def _apply(self, group: _Group, values: Mapping[str, str], state: State) -> None:
-        for fld in group.fields:
-            if fld.key not in self._fields or fld.attr not in values:
-                continue
-            try:
-                value = fld.decode(values[fld.attr])
-                if fld.key is K.BOOT_TIME:
-                    value = self._boot_time(value)
-            except _BAD_VALUE:
-                # Only this value is lost (inf, 1e999, an uptime past the calendar).
-                _LOGGER.debug("%s: bad value %r for %s", self, values[fld.attr][:40], fld.key)
-                continue
-            state[fld.key] = value
+    async def _store(self, group: _Group, channel: int | None,
+                     params: list[tuple[str, str]]) -> dict[str, str] | None:
+        answer = await self._call(group.set_path or group.path, params)
+        try:  # the answer is the effective configuration
+            return group.parse(answer)
+        except ProtocolError:  # an unparseable echo: keep what we sent
+            return None
 
-    async def read_clock(self) -> datetime | None:
+    async def _read_clock(self) -> datetime | None:
         if Action.SYNC_TIME not in self.capabilities.actions:
             return None  # no /cgi-bin/time on this firmware
         values = attrs(await self._call("/cgi-bin/time"))
@@ -608,39 +575,13 @@ class UidXmlCamera(Camera):
         self._utc_offset = _tz_offset(values)
         return _device_time(values.get("current_time", ""), self._utc_offset)
 
-    def _boot_time(self, uptime: timedelta) -> datetime:
-        boot = (datetime.now(UTC) - uptime).replace(microsecond=0)
-        previous = self.state.get(K.BOOT_TIME)
-        # The uptime ticks between reads; keep the boot time steady unless it jumps.
-        if isinstance(previous, datetime) and abs((boot - previous).total_seconds()) < 60:
-            return previous
-        return boot
+    async def _write(self, key: SettingKey, value: Any, channel: int | None) -> State:
+        if channel is None and key in (K.WHITE_LIGHT, K.WHITE_LIGHT_BRIGHTNESS,
+                                       K.DAY_NIGHT_MODE):
+            return await self._write_assumed(key, value)
+        return await self._table.write(key, value, channel)
 
-    async def write(self, key: SettingKey, value: Any) -> None:
-        if key in (K.WHITE_LIGHT, K.WHITE_LIGHT_BRIGHTNESS, K.DAY_NIGHT_MODE):
-            await self._write_assumed(key, value)
-            return
-        if key not in self._fields:
-            raise NotSupported(f"{key} is not supported by this device")
-        group, target = self._fields[key]
-        if target.param is None:
-            raise NotSupported(f"{key} is read-only")
-        # Read-modify-write: the seed never says a set may omit siblings.
-        current = group.parse(await self._call(group.path))
-        params: list[tuple[str, str]] = []
-        for fld in group.fields:
-            if fld.param is None or fld.attr not in current or fld.key not in self._fields:
-                continue
-            raw = target.encode(value) if fld is target else current[fld.attr]
-            params.append((fld.param, raw))
-        answer = await self._call(group.set_path or group.path, params)
-        state = dict(self.state)
-        with contextlib.suppress(ProtocolError):  # an unparseable echo: keep what we sent
-            self._apply(group, group.parse(answer), state)
-        state[key] = target.decode(target.encode(value))
-        self.state = state
-
-    async def _write_assumed(self, key: SettingKey, value: Any) -> None:
+    async def _write_assumed(self, key: SettingKey, value: Any) -> State:
         if key not in self.capabilities.settings:
             raise NotSupported(f"{key} is not supported by this device")
         if key is K.DAY_NIGHT_MODE:
@@ -649,10 +590,11 @@ class UidXmlCamera(Camera):
             # Mode 3 is the only documented one: manual, with time=day|night.
             await self._call("/cgi-bin/set_ircut", (("ircutmode", "3"), ("time", str(value))))
         else:
-            on = bool(value) if key is K.WHITE_LIGHT else bool(self._assumed.get(K.WHITE_LIGHT))
+            assumed = self._table.assumed
+            on = bool(value) if key is K.WHITE_LIGHT else bool(assumed.get(K.WHITE_LIGHT))
             level = (
                 int(value) if key is K.WHITE_LIGHT_BRIGHTNESS
-                else int(self._assumed.get(K.WHITE_LIGHT_BRIGHTNESS, 100))
+                else int(assumed.get(K.WHITE_LIGHT_BRIGHTNESS, 100))
             )
             if not 0 <= level <= 100:
                 raise CommandError("brightness must be 0-100")
@@ -661,8 +603,7 @@ class UidXmlCamera(Camera):
                 "/cgi-bin/set_led",
                 (("brightness", str(level)), ("ledstatus", "1" if on else "0"), ("ledmode", "2")),
             )
-        self._assumed[key] = value
-        self.state = {**self.state, key: value}
+        return self._table.assume(key, value)
 
     # -- actions ----------------------------------------------------------------
 
@@ -714,9 +655,7 @@ class UidXmlCamera(Camera):
         self._document(status, body)
         raise ProtocolError("snapshot answered without an image")
 
-    async def list_recordings(self, day: date) -> list[Recording]:
-        if not self.capabilities.recordings:
-            raise NotSupported("this firmware has no get_record_query")
+    async def _list_recordings(self, day: date) -> list[Recording]:
         root = await self._call("/cgi-bin/get_record_query", (
             ("year", str(day.year)), ("month", str(day.month)), ("day", str(day.day)),
         ))
@@ -742,11 +681,9 @@ class UidXmlCamera(Camera):
             del self._listed[next(iter(self._listed))]
         return sorted(found, key=lambda rec: rec.start)
 
-    async def open_recording(
+    async def _open_recording(
         self, path: str, headers: Mapping[str, str] | None = None
     ) -> aiohttp.ClientResponse:
-        if not self.capabilities.recordings:
-            raise NotSupported("this firmware serves no recordings")
         if path not in self._listed:
             # Only what the camera itself listed goes back to it: /playback/ would
             # serve other files of its filesystem as well.

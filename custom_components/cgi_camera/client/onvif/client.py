@@ -6,7 +6,8 @@ own, since it switches the transport to HTTP Digest (answered only when the came
 challenges, never Basic). WS-Security tokens are signed in the camera's clock: the
 offset is read with the unauthenticated GetSystemDateAndTime, and read again once
 when a request is refused as not authorised (a clock that jumped), which allows a
-single retry of that request — never a loop.
+single retry of that request — never a loop. A refusal that came only after the
+camera held the request for a while is retried once with a fresh token as well.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from yarl import URL
 from ..errors import NotSupported, ProtocolError
 from ..safe_xml import Element
 from ..transport import Credentials, Transport
-from .const import ACTIONS, BODY_LIMIT, CLOCK_SLACK, DEVICE, DEVICE_PATH
+from .const import ACTIONS, BODY_LIMIT, CLOCK_SLACK, DEVICE, DEVICE_PATH, TOKEN_AGED_AFTER
 from .device import DeviceService, parse_system_time
 from .errors import NotAuthorized, SoapFault
 from .events import EventService
@@ -207,14 +208,22 @@ class OnvifClient:
         target = url if url is not None else self.service_url(service)
         sign = self.credentials is not None
         reads_before, used = self._clock_reads, self._offset
+        started = time.monotonic()
         try:
             return await self._exchange(operation, body, target, sign, headers, timeout)
         except NotAuthorized as refused:
             if not (sign and refused.clock_related):
                 raise
-            if not await self._clock_moved(reads_before, used):
+            if time.monotonic() - started >= TOKEN_AGED_AFTER:
+                # The camera held the request (a stall, a busy server) and checked the
+                # token's timestamp late: a fresh token is not a second guess at the
+                # password.
+                _LOGGER.debug("%r %s refused after a long wait; retrying", self, operation)
+            elif not await self._clock_moved(reads_before, used):
                 raise
-            _LOGGER.debug("%r %s refused with a stale clock offset; retrying", self, operation)
+            else:
+                _LOGGER.debug("%r %s refused with a stale clock offset; retrying", self,
+                              operation)
         return await self._exchange(operation, body, target, sign, headers, timeout)
 
     async def _exchange(
@@ -226,15 +235,18 @@ class OnvifClient:
         headers: Sequence[Element] = (),
         timeout: float | None = None,
     ) -> Element:
-        items = [copy.deepcopy(h) for h in headers]
-        if sign and self.credentials is not None:
-            items.insert(
-                0,
-                security_header(
-                    self.credentials.username, self.credentials.password, self.camera_now()
-                ),
-            )
-        data = envelope(copy.deepcopy(body), items)
+        credentials = self.credentials if sign else None
+
+        def data() -> bytes:
+            # Made when the request is sent, not when it joins the camera's queue: a
+            # token that waited behind a long poll would reach the camera stale.
+            items = [copy.deepcopy(h) for h in headers]
+            if credentials is not None:
+                items.insert(0, security_header(
+                    credentials.username, credentials.password, self.camera_now()
+                ))
+            return envelope(copy.deepcopy(body), items)
+
         started = time.monotonic()
         response = await self.transport.send(
             "POST", url, data=data, limit=BODY_LIMIT, timeout=timeout,

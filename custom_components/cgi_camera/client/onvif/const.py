@@ -86,3 +86,6 @@ MAX_MESSAGES: Final = 256
 # The WS-Security window of ONVIF devices is ±5 s: an offset that moved less than
 # this since it was last read cannot be why a request was refused.
 CLOCK_SLACK: Final = 1.0
+# A WS-Security refusal this long after sending may be the token having aged while the
+# camera held the request (cameras accept a few seconds of difference).
+TOKEN_AGED_AFTER: Final = 3.0

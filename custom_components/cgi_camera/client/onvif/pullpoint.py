@@ -80,6 +80,7 @@ class PullPointSubscription:
         self._lock = asyncio.Lock()
         self._running = False
         self._closed = False
+        self._refused = False  # the camera refused our login: send nothing more to close
         self.created = 0  # subscriptions this instance created (diagnostics, tests)
 
     @property
@@ -124,8 +125,8 @@ class PullPointSubscription:
             raise RuntimeError("the subscription is already being iterated")
         self._running = True
         try:
-            await self._ensure()
-            yield None
+            if await self._ensure():
+                yield None  # the camera answered; a resumed subscription waits for a pull
             while not self._closed:
                 await self._keep_alive()
                 started = time.monotonic()
@@ -137,15 +138,24 @@ class PullPointSubscription:
                 else:
                     yield None
                     await self._throttle(started)
+        except AuthError:
+            # Unsubscribing would be one more refused login (cameras lock accounts
+            # after a few); the subscription terminates on the camera by itself.
+            self._refused = True
+            raise
         finally:
             self._running = False
 
-    async def _ensure(self) -> None:
-        """A live subscription: the one we have, unless it has terminated."""
+    async def _ensure(self) -> bool:
+        """A live subscription: the one we have, unless it has terminated.
+
+        True when the camera was asked (and answered) on the way.
+        """
         if self._subscription is not None and time.monotonic() < self._expires_at:
-            return
+            return False
         self._subscription = None  # terminated on the camera by now: nothing to free
         await self._create()
+        return True
 
     async def _create(self) -> None:
         async with self._lock:
@@ -172,6 +182,7 @@ class PullPointSubscription:
 
     def _adopt(self, subscription: Subscription) -> None:
         self.created += 1
+        self._refused = False
         self._subscription = subscription
         self._pulled = False
         self._set_deadlines(subscription)
@@ -262,6 +273,10 @@ class PullPointSubscription:
         """Free the camera's slot of the current subscription; never raises."""
         subscription, self._subscription = self._subscription, None
         if subscription is None:
+            return
+        if self._refused:
+            _LOGGER.debug("%r login refused: leaving %s to terminate", self.client,
+                          subscription.url)
             return
         try:
             await self.client.events.unsubscribe(subscription, timeout=UNSUBSCRIBE_TIMEOUT)
