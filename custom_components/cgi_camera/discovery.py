@@ -171,14 +171,13 @@ def entry_for_mac(hass: HomeAssistant, mac: str) -> ConfigEntry | None:
     entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, mac)
     if entry is not None:
         return entry
-    device = dr.async_get(hass).async_get_device(
-        connections={(dr.CONNECTION_NETWORK_MAC, mac)}
-    )
-    if device is None:
-        return None
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN:
+    # Our own entries' devices, not a registry-wide lookup: connections are unique
+    # per config entry only on newer releases.
+    registry = dr.async_get(hass)
+    connection = (dr.CONNECTION_NETWORK_MAC, mac)
+    for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=True):
+        devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
+        if any(connection in device.connections for device in devices):
             return entry
     return None
 
