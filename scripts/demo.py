@@ -7,7 +7,8 @@
    integration's config flow (and options flow for a non-default RTSP port),
 4. either stay up until Ctrl-C, or with ``--check`` verify headlessly that every
    camera's entities exist with real states, that a snapshot is a JPEG and that the
-   camera's ONVIF device service answers on its HTTP port (every simulator speaks it).
+   camera's ONVIF device service answers on its HTTP port (every simulator speaks it);
+   ``--check-browser`` then also runs scripts/browser_check.py (chromium).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Mapping
 import contextlib
 import ctypes.util
 from dataclasses import dataclass, field
+import importlib
 import json
 import os
 from pathlib import Path
@@ -706,6 +708,32 @@ def print_summary(rows: list[CheckRow]) -> None:
     print()
 
 
+def browser_check_module() -> Any:
+    """scripts/browser_check.py, after checking its browser is installed."""
+    # Imported by name, not statically: playwright is only there for --check-browser,
+    # and mypy (which follows tests' imports of this module) may run without it.
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    browser_check = importlib.import_module("scripts.browser_check")
+    if why := browser_check.tools_problem():
+        raise DemoError(why)  # before the set-up, not after
+    return browser_check
+
+
+async def run_browser_check(base: str, token: str | None) -> None:
+    """scripts/browser_check.py against this hass: what a user sees, in chromium."""
+    browser_check = browser_check_module()
+    log("browser check: chromium + Playwright (device pages, alarm, media browser)")
+    try:
+        outcome = await browser_check.run(base, token, HA_USER, HA_PASSWORD,
+                                          CAM_USER, CAM_PASSWORD)
+    except browser_check.BrowserCheckError as err:
+        raise DemoError(f"browser check: {err}") from None
+    if not browser_check.report(outcome):
+        raise DemoError("browser check failed (see PROBLEM lines above)")
+    log("browser check passed")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -719,6 +747,8 @@ async def wait_for_stop(children: Children, stop: asyncio.Event) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     check_turbojpeg()
+    if args.check_browser:
+        browser_check_module()
     if not port_is_free(args.port, "127.0.0.1"):
         raise DemoError(f"port {args.port} is in use (another hass/demo?); try --port N")
     DEMO_DIR.mkdir(exist_ok=True)
@@ -750,10 +780,12 @@ async def run(args: argparse.Namespace) -> int:
             await api.onboard()
             for cam in cams:
                 await api.add_camera(cam)
-            if args.check:
+            if args.check or args.check_browser:
                 if not await run_check(api, cams, children):
                     raise DemoError("check failed (see PROBLEM lines above)")
                 log("check passed")
+                if args.check_browser:
+                    await run_browser_check(base, api.token)
                 return 0
             print(
                 f"\n  Home Assistant: {base}\n"
@@ -791,6 +823,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="headless: verify every camera's entities, then exit")
+    parser.add_argument("--check-browser", action="store_true",
+                        help="--check, then log in with chromium and check what a user sees")
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant HTTP port")
     args = parser.parse_args()
     os.chdir(ROOT)

@@ -308,6 +308,11 @@ async def test_nvr_channels_are_child_devices(hass: HomeAssistant, nvr_sim: Para
     children = [d for d in dr.async_entries_for_config_entry(registry, entry.entry_id)
                 if d.via_device_id == nvr.id]
     assert len(children) == 4
+    # Channel 1 reports the firmware default "Device" (the seed's example): it is named
+    # after the recorder and its number; the others keep their own names.
+    names = sorted(d.name or "" for d in children)
+    assert f"{entry.title} channel 1" in names and "Device" not in names
+    assert "Channel01" in names
     camera = entity_id(hass, "camera", "camera_ch3", NVR)
     camera_entry = er.async_get(hass).async_get(camera)
     assert camera_entry is not None and camera_entry.device_id is not None

@@ -15,7 +15,7 @@ from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, Device
 
 from .client import Camera
 from .const import DOMAIN
-from .names import clean_name, entry_name
+from .names import channel_name, entry_name
 
 if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
@@ -84,7 +84,7 @@ def device_info(
     if channel is not None and (ch := camera.capabilities.channels.get(channel)) is not None:
         return _new_device_info(
             identifiers={identifier},
-            name=clean_name(ch.name) or f"{entry_name(entry)} channel {channel}",
+            name=channel_name(ch.name, entry_name(entry), channel),
             manufacturer=info.manufacturer or "OEM",
             model=ch.model,
             sw_version=ch.firmware,

@@ -53,6 +53,20 @@ def _safe(ch: str) -> str:
     return ch
 
 
+# Names firmware ships as defaults: they tell a user nothing about which camera it is.
+_PLACEHOLDERS = frozenset({"device", "camera", "ipcamera", "ip camera", "ipc", "channel",
+                           "nvr", "dvr", "video", "unknown", "default"})
+
+
+def channel_name(raw: str | None, recorder: str, channel: int) -> str:
+    """A recorder channel's own name, or "<recorder> channel N" when it has none
+    (or only a firmware default such as "Device")."""
+    name = clean_name(raw)
+    if name is None or name.casefold() in _PLACEHOLDERS:
+        return f"{recorder} channel {channel}"
+    return name
+
+
 def entry_name(entry: ConfigEntry[Any]) -> str:
     """An entry's title made safe for log lines and repair issues.
 
