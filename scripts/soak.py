@@ -27,7 +27,9 @@ Faults (``kind``: what the simulator does):
 - ``clock_jump``: the device clock jumps by 10 min to 2 h, and back at the end;
 - ``password``: the password is changed on the camera; after a user delay the soak answers
   the re-authentication flow Home Assistant raised, with the new password, over the flow
-  API (no flow within :data:`REAUTH_WAIT` s: the old password is put back, and reported).
+  API (no flow within :data:`REAUTH_WAIT` s: the old password is put back, and reported;
+  if Home Assistant raised the "ONVIF refuses the login" repair instead, the user then does
+  what it says and reloads the entry: the outage ends after that reload).
 
 Definitions (what the table counts):
 
@@ -416,7 +418,7 @@ class Outage:
     end: float = 0.0  # monotonic: fault healed (password: reauth answered)
     wall_start: float = 0.0
     wall_end: float = 0.0
-    reauth: str = ""  # password: "answered", "no flow", "failed: ..."
+    reauth: str = ""  # password: "answered", "no flow[; ONVIF repair followed...]", "failed: ..."
     failed_logins_cgi: int = 0
     failed_logins_onvif: int = 0
     requests: int = 0
@@ -521,6 +523,7 @@ api:
 config:
 onboarding:
 websocket_api:
+repairs:
 soak_probe:
 logger:
   default: warning
@@ -646,6 +649,22 @@ async def reauth(ctx: Ctx, cam: Cam, delay: float) -> str:
     return f"failed: {flow_outcome(res)}"
 
 
+async def follow_onvif_repair(ctx: Ctx, cam: Cam) -> bool:
+    """The user, when Home Assistant raised the "ONVIF refuses the camera's login" repair
+    instead of a re-authentication (``uid_xml``: its CGI sessions outlive a password
+    change, so only ONVIF notices): does what the repair says, reloads the entry."""
+    try:
+        issues = (await ctx.api.ws_command({"type": "repairs/list_issues"})).get("issues", [])
+    except DemoError as err:
+        log(f"camera {cam.index}: repairs not listed ({err}); not followed")
+        return False
+    wanted = f"onvif_auth_{cam.entry_id}"
+    if not any(i.get("domain") == DOMAIN and i.get("issue_id") == wanted for i in issues):
+        return False
+    await ctx.api.request("POST", f"/api/config/config_entries/entry/{cam.entry_id}/reload")
+    return True
+
+
 async def run_fault(ctx: Ctx, fault: Fault) -> None:
     cam = ctx.cams[fault.camera]
     sim = cam.sim
@@ -664,6 +683,8 @@ async def run_fault(ctx: Ctx, fault: Fault) -> None:
         if out.reauth != "answered":
             cam.password = old
             set_password(sim, old)
+            if await follow_onvif_repair(ctx, cam):
+                out.reauth += "; ONVIF repair followed (entry reloaded)"
     else:
         await apply_fault(cam, fault)
         await asyncio.sleep(fault.duration)
@@ -962,7 +983,8 @@ def summary_rows(result: dict[str, Any]) -> list[Row]:
             Row(f"outage: {kind}", "log lines per outage, max", max(lines, default=0), "<= 2",
                 max(lines, default=0) <= 2),
         ]
-    reauth = Counter(o["reauth"] for o in outages if o["kind"] == "password")
+    # "no flow; ONVIF repair followed ...": counted as "no flow" (see follow_onvif_repair)
+    reauth = Counter(o["reauth"].split(";")[0] for o in outages if o["kind"] == "password")
     logins = result["failed_logins"]
     changes = sum(reauth.values())
     rows += [

@@ -370,8 +370,9 @@ async def test_camera_lists_make_no_more_entities(
     assert camera.capabilities.ptz is not None and camera.capabilities.ptz.preset_max == 100
     assert len(camera.capabilities.alarms) == 1
     requests = len(sim.requests)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
-    await settle(hass)
+    for _ in range(5):  # storage is configuration: read at one refresh in five
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+        await settle(hass)
     polls = [r.query.get("action") for r in sim.requests[requests:]]
     assert polls.count("getStorageInfo") == 1  # one read however many devices
 

@@ -42,6 +42,7 @@ from custom_components.cgi_camera.onvif_link import STORE_KEY
 from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, Dialect
 from tests.helpers import entity_id, entry_data, settle, setup_entry, state_of, until
+from tests.sim.cgi_message import CgiMessageSim
 from tests.sim.onvif import OnvifCamera
 from tests.sim.param_cgi import ParamCgiSim
 from tests.test_stream_finder import DescribeServer, _free_port
@@ -513,3 +514,82 @@ async def test_an_event_service_left_out_of_the_service_list_is_used_anyway(
         alarms = entry.runtime_data.alarms
         assert alarms is not None
         await until(lambda: alarms.onvif_connected)
+
+
+async def test_a_camera_lost_and_back_logs_one_line_each_way(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The ONVIF feed's drop and return are the camera's outage: the settings refresh
+    reports it (one line lost, one back); the feed says nothing more above debug."""
+    dialect = next(d for d in DIALECTS if d.name == "cgi_message")
+    async with dialect.make() as sim:
+        entry = await _setup(hass, sim, dialect)
+        alarms = entry.runtime_data.alarms
+        assert alarms is not None
+        await until(lambda: alarms.onvif_connected)
+        settings = entry.runtime_data.coordinator
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            await sim.go_offline()
+            await until(lambda: not alarms.onvif_connected, timeout=120)
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+            await until(lambda: not settings.last_update_success)
+            await sim.go_online()
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=122))
+            await until(lambda: settings.last_update_success)
+            await until(lambda: alarms.onvif_connected, timeout=120)
+            await settle(hass)
+        ours = [r.getMessage() for r in caplog.records
+                if r.name.startswith("custom_components") and r.levelno >= logging.INFO]
+        assert len(ours) == 2, ours
+        assert "recovered" in ours[1], ours
+
+
+async def test_a_password_changed_on_the_camera_costs_one_failed_login(
+    hass: HomeAssistant,
+) -> None:
+    """The settings refresh finds the login refused first: the ONVIF feed sends nothing
+    more with it (no next pull, no Unsubscribe at the reload), so one change is one
+    failed login, not one per protocol."""
+    dialect = next(d for d in DIALECTS if d.name == "cgi_message")
+    async with dialect.make() as sim:
+        assert isinstance(sim, CgiMessageSim)
+        entry = await _setup(hass, sim, dialect)
+        alarms = entry.runtime_data.alarms
+        assert alarms is not None
+        await until(lambda: alarms.onvif_connected)
+        pulls = sim.onvif.count("PullMessages")
+        await until(lambda: sim.onvif.waiting_pulls == 1)  # the long poll waits
+        sim.password = "changed-on-the-camera"  # CGI and ONVIF: one account
+        await entry.runtime_data.coordinator.async_refresh()
+        assert sim.failed_logins == 1
+        sim.onvif.set_motion(True)  # would answer the pending poll: the next is signed
+        await until(lambda: not alarms.onvif_connected)
+        await settle(hass)
+        await hass.config_entries.async_unload(entry.entry_id)
+        await settle(hass)
+        assert sim.onvif.failed_logins == 0
+        assert sim.onvif.count("PullMessages") <= pulls + 1
+
+
+async def test_a_feed_down_while_the_camera_answers_is_said_once_each_way(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the camera's outage (its CGI answers): the feed's own lines, one each way."""
+    monkeypatch.setattr(alarms_module, "FEED_REPORT_AFTER", -3600.0)  # no waiting here
+    dialect = next(d for d in DIALECTS if d.name == "cgi_action")
+    async with dialect.make() as sim:
+        entry = await _setup(hass, sim, dialect)
+        alarms = entry.runtime_data.alarms
+        assert alarms is not None
+        await until(lambda: alarms.onvif_connected)
+        with caplog.at_level(logging.INFO):
+            sim.onvif.refuse_pullpoint = True
+            sim.onvif.expire_subscriptions()
+            await until(lambda: "is down" in caplog.text, timeout=120)
+            sim.onvif.refuse_pullpoint = False
+            await until(lambda: alarms.onvif_connected, timeout=120)
+        ours = [r.getMessage() for r in caplog.records
+                if r.name == alarms_module.__name__ and r.levelno >= logging.INFO]
+        assert len(ours) == 2, ours
+        assert "is down" in ours[0] and "is back" in ours[1], ours

@@ -6,8 +6,6 @@ repair issues, which the frontend renders as Markdown.
 
 from __future__ import annotations
 
-import logging
-
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -91,8 +89,10 @@ async def test_a_hostile_title_is_clean_in_logs_and_repair_issues(
     issue = registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None and issue.translation_placeholders is not None
     assert issue.translation_placeholders["name"] == "Cam Click here (http: evil.example) b now /b"
-    ours = [r.getMessage() for r in caplog.records
-            if r.name.startswith("custom_components.cgi_camera") and r.levelno >= logging.INFO]
-    assert any("Cam Click here" in line for line in ours), ours
-    assert not any("\n" in line or "](" in line or "<b>" in line for line in ours), ours
+    # Any level: the stream's drops are debug lines (the settings coordinator speaks for
+    # an outage), and they name the camera too.
+    named = [r.getMessage() for r in caplog.records
+             if r.name.startswith("custom_components.cgi_camera") and "Cam" in r.getMessage()]
+    assert any("Cam Click here" in line for line in named), named
+    assert not any("\n" in line or "](" in line or "<b>" in line for line in named), named
     ipc_sim.clear_faults()

@@ -28,6 +28,7 @@ import time
 from typing import TYPE_CHECKING, cast
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -77,6 +78,10 @@ YIELD_EVERY = 50
 # (ONVIF events on cgi_action's IO input), the poll only reconciles, this often (s):
 # cheap camera web servers are reported to fail above about ten requests a minute.
 RECONCILE_INTERVAL = 60.0
+# A feed down this much longer than one settings refresh, failing again while the
+# camera answers, is its own problem (info); before that it is the camera's outage,
+# which the settings refresh reports (one warning when lost, one line when back).
+FEED_REPORT_AFTER = 5.0
 # A live "on" that its feed never ends (ONVIF firmware that drops the "off") turns
 # off after this long (s).
 STUCK_AFTER = 600.0
@@ -117,6 +122,8 @@ class LiveFeed:
     connected: bool = False
     task: asyncio.Task[None] | None = None
     lost_logged: bool = False
+    down_since: float | None = None  # monotonic: when it last went down
+    failed_while_camera_answers: int = 0  # failures since then, the camera answering
     unexpected_logged: bool = False
     drops: int = 0  # failures in a row, none healthy
     # Sources this feed reported: with a poll, what the poll cannot see keeps it.
@@ -161,6 +168,10 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         if caps.alarm_push:
             self.live.append(LiveFeed(PushFeed(camera, idle_timeout), self._reauth))
         self._started = False
+        # The settings refresh found the login refused: no feed sends it again (the
+        # re-authentication reloads the entry, and with it every feed).
+        self._login_refused = False
+        self._unsub_settings: CALLBACK_TYPE | None = None
         # Deadlines (loop time) of momentary alarms and of live "on"s nobody ended;
         # one timer serves them all.
         self._off_at: dict[AlarmSource, float] = {}
@@ -227,6 +238,8 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
     @property
     def states_available(self) -> bool:
         """Whether the alarm states can be trusted now: a live feed or the poll works."""
+        if self._login_refused:
+            return False
         if any(live.connected for live in self.live):
             return True
         return self._poll is not None and self.last_update_success
@@ -300,12 +313,32 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
     def async_start(self) -> None:
         """Start following the live feeds once the entities exist."""
         self._started = True
+        settings = self.config_entry.runtime_data.coordinator
+        self._unsub_settings = settings.async_add_listener(self._settings_updated)
         for live in self.live:
             self._start(live)
 
     @callback
+    def _settings_updated(self) -> None:
+        """A refused login stops every feed now: one failed login per password change,
+        not one more per feed (an ONVIF poll, the stream's reconnect, an Unsubscribe)."""
+        settings = self.config_entry.runtime_data.coordinator
+        if (self._login_refused or settings.last_update_success
+                or not isinstance(settings.last_exception, ConfigEntryAuthFailed)):
+            return
+        self._login_refused = True
+        for live in self.live:
+            live.feed.login_refused()
+            if live.task is not None:
+                live.task.cancel()
+                live.task = None
+            live.connected = False
+        self._retune()
+        self.async_update_listeners()
+
+    @callback
     def _start(self, live: LiveFeed) -> None:
-        if live.task is None:
+        if live.task is None and not self._login_refused:
             live.task = self.config_entry.async_create_background_task(
                 self.hass, self._follow(live), f"{DOMAIN} alarm stream ({live.name}) {self.title}"
             )
@@ -334,6 +367,9 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
 
     async def async_stop(self) -> None:
         """Stop following, release what the feeds hold, cancel the timers."""
+        if self._unsub_settings is not None:
+            self._unsub_settings()
+            self._unsub_settings = None
         for live in self.live:
             if live.task is not None:
                 live.task.cancel()
@@ -402,6 +438,7 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
             try:
                 why = await self._consume(live)
             except AuthError:
+                # Debug only: the re-authentication or the repair issue tells the user.
                 self._feed_down(live, "login refused")
                 await live.on_auth_refused()
                 return  # no retries against a refused login
@@ -427,6 +464,7 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
                 self._log_unexpected(live, unexpected)
             self._feed_down(live, why)
             await self.async_refresh()  # poll now: the gap must not hide an alarm
+            self._report_down(live, why)
             # Full jitter keeps many cameras from reconnecting in lockstep.
             await asyncio.sleep(random.uniform(backoff / 2, backoff))
             backoff = min(backoff * 2, BACKOFF_MAX)
@@ -481,10 +519,13 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
 
     async def _feed_up(self, live: LiveFeed) -> None:
         live.connected = True
+        live.down_since, live.failed_while_camera_answers = None, 0
         self._retune()
         if live.lost_logged:
             _LOGGER.info("Alarm %s of %s is back", _feed_words(live), self.title)
             live.lost_logged = False
+        else:
+            _LOGGER.debug("Alarm %s of %s is up", _feed_words(live), self.title)
         # One poll resynchronises whatever changed while we were not listening.
         await self.async_refresh()
         self.async_update_listeners()
@@ -493,20 +534,38 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
     def _feed_down(self, live: LiveFeed, why: str) -> None:
         was_connected = live.connected
         live.connected = False
+        if live.down_since is None:
+            live.down_since = time.monotonic()
         self._retune()
-        if not live.lost_logged:
-            # Info, not a warning: it heals itself with no alarm lost (the gap is
-            # polled), a camera that is gone already has its warning from the
-            # settings refresh, and a stream that keeps failing raises a repair issue.
-            _LOGGER.info(
-                "Alarm %s of %s %s (%s); polling until it is back",
-                _feed_words(live),
-                self.title,
-                "dropped" if was_connected else "unavailable",
-                why,
-            )
-            live.lost_logged = True
+        _LOGGER.debug("Alarm %s of %s %s (%s); polling until it is back",
+                      _feed_words(live), self.title,
+                      "dropped" if was_connected else "unavailable", why)
         self.async_update_listeners()
+
+    def _camera_answers(self) -> bool:
+        """The camera's CGI answers: its settings refresh (and the alarm poll) work."""
+        settings = self.config_entry.runtime_data.coordinator
+        return settings.last_update_success and (self._poll is None or self.last_update_success)
+
+    @callback
+    def _report_down(self, live: LiveFeed, why: str) -> None:
+        """Info, once, for a feed that stays down while its camera answers.
+
+        A drop that the next attempt heals, or that comes with the camera's own outage
+        (which the settings refresh reports), stays at debug: one outage, one report.
+        Info, not a warning: no alarm is lost meanwhile (the gap is polled), and a
+        stream that keeps failing raises a repair issue.
+        """
+        if live.lost_logged or live.down_since is None or not self._camera_answers():
+            return
+        live.failed_while_camera_answers += 1
+        interval = self.config_entry.runtime_data.coordinator.update_interval
+        patience = (interval.total_seconds() if interval else 0.0) + FEED_REPORT_AFTER
+        if (live.failed_while_camera_answers >= 2
+                and time.monotonic() - live.down_since >= patience):
+            _LOGGER.info("Alarm %s of %s is down (%s); polling until it is back",
+                         _feed_words(live), self.title, why)
+            live.lost_logged = True
 
     @callback
     def _apply(self, event: AlarmEvent, *, capped: bool = False) -> None:

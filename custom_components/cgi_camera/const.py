@@ -31,6 +31,9 @@ DEFAULT_PORT: Final = 80
 DEFAULT_HTTPS_PORT: Final = 443
 # One settings read per endpoint group per minute keeps these tiny web servers idle.
 DEFAULT_SCAN_INTERVAL: Final = 60
+# Configuration and diagnostics (storage, network, versions, schedules) are read at
+# least this often (s); the controls at every settings refresh.
+CONFIG_MAX_AGE: Final = 300
 DEFAULT_ALARM_INTERVAL: Final = 1.0
 DEFAULT_STREAM: Final = "main"
 DEFAULT_RTSP_PORT: Final = 554

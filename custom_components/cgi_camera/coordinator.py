@@ -1,7 +1,8 @@
 """The settings coordinator: the one owner of what the camera's settings are.
 
-It reads them all in one batch per cycle and takes in what each write changed; the
-entities only ever read its data.
+It reads them in one batch per cycle (the controls every cycle, the configuration
+every few, so it is never more than CONFIG_MAX_AGE old) and takes in what each write
+changed; the entities only ever read its data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .client import Camera, CameraError, SettingKey, State
-from .const import CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL, DOMAIN
+from .const import CONF_SCAN_INTERVAL, CONFIG_MAX_AGE, DEFAULT_SCAN_INTERVAL, DOMAIN
 from .errors import update_errors
 from .names import entry_name
 
@@ -48,10 +49,14 @@ class SettingsCoordinator(DataUpdateCoordinator[State]):
         )
         self.camera = camera
         self._channels = set(camera.capabilities.channels)
+        # Configuration (storage, network, versions, schedules) at most CONFIG_MAX_AGE
+        # old: a cheap camera's web server survives the requests saved.
+        interval = self.update_interval.total_seconds() if self.update_interval else 0
+        self._config_every = max(1, int(CONFIG_MAX_AGE // interval)) if interval else 1
 
     async def _async_update_data(self) -> State:
         with update_errors():
-            state = dict(await self.camera.read_state())
+            state = dict(await self.camera.read_state(config_every=self._config_every))
         if (channels := set(self.camera.capabilities.channels)) != self._channels:
             # A recorder gained channels: the platforms add their entities now, even
             # when no setting changed.

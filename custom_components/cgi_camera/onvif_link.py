@@ -144,9 +144,12 @@ class OnvifLink:
             self.hass.config_entries.async_update_entry(
                 self.entry, data={**data, CONF_ONVIF_FOUND_PORT: channel.endpoint.port}
             )
-        await self._events(channel)
-        await self._streams(channel)
-        await self._presets(channel)
+        try:
+            await self._events(channel)
+            await self._streams(channel)
+            await self._presets(channel)
+        except CameraError as err:  # the camera went away meanwhile: the next start retries
+            _LOGGER.debug("ONVIF of %s stopped answering: %s", entry_name(self.entry), err)
 
     @callback
     def _auth_issue(self, needed: bool) -> None:

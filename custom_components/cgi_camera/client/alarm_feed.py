@@ -50,6 +50,10 @@ class AlarmFeed(ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the feed holds on the camera (a subscription); default nothing."""
 
+    def login_refused(self) -> None:  # noqa: B027 - optional hook
+        """The camera refused this login elsewhere: send it nothing more, not even
+        to close (each refusal is a failed login to firmware that locks accounts)."""
+
 
 class PushFeed(AlarmFeed):
     """The dialect's own push stream (``Camera.alarm_stream``)."""

@@ -255,17 +255,20 @@ class Camera(ABC):
 
     # -- settings -------------------------------------------------------------
 
-    async def read_state(self, *, reuse_discovery: bool = False) -> State:
+    async def read_state(self, *, reuse_discovery: bool = False, config_every: int = 1) -> State:
         """Every setting and value, in as few requests as possible.
 
         With ``reuse_discovery``, the read :meth:`discover` just made is handed over
         (once) instead of repeating it: the owner's first data costs no round trip.
+        ``config_every`` > 1: the configuration groups (storage, network, versions,
+        schedules, mounting) are asked only at every that many reads, each in its own
+        turn, the control groups every time; the values not asked are the last ones read.
         """
         handed, self._handover = self._handover, None
         if reuse_discovery and handed is not None:
             return handed
         await self._refresh()
-        return await self._table.read()
+        return await self._table.read(config_every)
 
     async def _refresh(self) -> None:  # noqa: B027 - optional hook
         """Between two reads: re-ask what set-up could not decide (default: nothing)."""

@@ -5,6 +5,12 @@ and speaks its wire through a :class:`Codec` plus two calls: ``fetch`` (one grou
 answer) and ``store`` (one group's set request). :class:`Table` does the rest the same
 way for every dialect: which fields this device has, reading them all with one
 failure rule, decoding with one bad-value rule, and read-modify-write with partners.
+
+Cadence: a read may take the control groups (what a user operates: picture, lights,
+detection, audio, outputs) every time and the configuration groups (storage, network,
+versions, schedules, mounting) only every few reads, each in its own turn so no read
+carries them all. The table keeps what each group last answered, so every read still
+returns every setting.
 """
 
 from __future__ import annotations
@@ -85,6 +91,13 @@ class Field:
         raise CommandError(f"{value!r} is not an option of {self.key}")
 
 
+class Cadence(Enum):
+    """How often a group is read."""
+
+    CONTROL = "control"  # every refresh: a change on the camera shows within one
+    CONFIG = "config"  # every few refreshes (the owner says how many): set up once, or reports
+
+
 class Partners(Enum):
     """What goes along with a written value in the set request."""
 
@@ -102,6 +115,7 @@ class Group:
     carry: tuple[str, ...] = ()  # keys every set repeats from the get
     readonly: frozenset[str] = frozenset()  # answer keys the set never takes (ANSWER)
     poll: bool = True  # False: read once at set-up (versions)
+    cadence: Cadence = Cadence.CONTROL
 
 
 class Codec(ABC):
@@ -138,6 +152,8 @@ class Codec(ABC):
 Fetch = Callable[[Any, int | None], Awaitable[Mapping[str, Any]]]
 # -> the echo of a set request, when the device names what it changed (else None).
 Store = Callable[[Any, int | None, list[tuple[str, Any]]], Awaitable[Mapping[str, Any] | None]]
+# One read of a refresh: a group of the device (channel None) or of a recorder channel.
+Read = tuple[int, int | None]  # (id of the group, channel)
 
 
 class Table[G: Group]:
@@ -160,6 +176,10 @@ class Table[G: Group]:
         self.assumed: State = {}
         self._static: State = {}  # groups read once at set-up
         self._boot: datetime | None = None
+        # What each read last answered; a read that failed (or never ran) has none.
+        self._answers: dict[Read, State] = {}
+        self._refreshes = 0  # reads so far
+        self._full_next = True  # the first read, and the one after a camera failure
 
     # -- set-up -------------------------------------------------------------------
 
@@ -215,25 +235,57 @@ class Table[G: Group]:
             reads += [(g, channel) for g in self._groups[channel] if g.poll]
         return reads
 
-    async def read(self) -> State:
-        """Every setting, one request per group.
+    def _due(self, reads: list[tuple[G, int | None]], config_every: int,
+             full: bool) -> list[tuple[G, int | None]]:
+        """The reads of this refresh: controls, the configuration groups whose turn it
+        is, and every group without a current answer (failed last time: back at once).
 
-        One failing group costs only its own keys; when every group fails, the
-        first failure is raised (it explains why nothing could be read).
+        Configuration groups take turns, so no refresh carries them all.
         """
-        state: State = {**self._static, **self.assumed}
-        reads = self._reads()
-        failures: list[CameraError] = []
+        if full or config_every <= 1:
+            return reads
+        due: list[tuple[G, int | None]] = []
+        turn = 0
         for group, channel in reads:
+            if group.cadence is Cadence.CONFIG:
+                mine = (self._refreshes + turn) % config_every == 0
+                turn += 1
+                if not mine and (id(group), channel) in self._answers:
+                    continue
+            due.append((group, channel))
+        return due
+
+    async def read(self, config_every: int = 1) -> State:
+        """Every setting: the groups due read now (one request each), the others as
+        they last answered.
+
+        Control groups are read every time, configuration groups every
+        ``config_every`` reads (1: every group every time). One failing group costs
+        only its own keys (and is read again at the next read); when every group read
+        fails, the first failure is raised (it explains why nothing could be read).
+        The first read, and the one after a read that raised, reads every group.
+        """
+        full, self._full_next = self._full_next, True  # stays set if this read raises
+        self._refreshes += 1
+        reads = self._reads()
+        due = self._due(reads, config_every, full)
+        failures: list[CameraError] = []
+        for group, channel in due:
+            slot = (id(group), channel)
             try:
                 values = await self._fetch(group, channel)
             except GROUP_FAILURE as err:
                 _LOGGER.debug("%s: reading %s failed: %s", self._owner, group_label(group), err)
                 failures.append(err)
+                self._answers.pop(slot, None)
                 continue
-            state.update(self.decode(group, values, channel))
-        if reads and len(failures) == len(reads):
+            self._answers[slot] = self.decode(group, values, channel)
+        if due and len(failures) == len(due):
             raise failures[0]
+        self._full_next = False
+        state: State = {**self._static, **self.assumed}
+        for group, channel in reads:
+            state.update(self._answers.get((id(group), channel), {}))
         return state
 
     def decode(self, group: G, values: Mapping[str, Any], channel: int | None = None) -> State:
@@ -299,6 +351,8 @@ class Table[G: Group]:
             after.update(self.decode(group, echo, channel))
         written: StateKey = key if channel is None else (key, channel)
         after[written] = self._codec.decode(target, wire, {})
+        if (answer := self._answers.get((id(group), channel))) is not None:
+            answer.update(after)  # a group not due at the next refresh shows the write
         return {where: new for where, new in after.items()
                 if where == written or where not in before or before[where] != new}
 

@@ -35,6 +35,11 @@ The required core (abstract in ``Camera``):
   ``Camera.write`` do the rest for every dialect: one request per group, one failing
   group costs only its own keys, all failing raises the first failure; a bad value
   costs only itself; read-modify-write sends the partners ``Group.partners`` names.
+  ``Group.cadence``: ``Cadence.CONTROL`` (default; what a user operates: picture,
+  lights, detection, audio, outputs) is read at every refresh, ``Cadence.CONFIG``
+  (set up once or only reporting: storage, network, versions, schedules, mounting,
+  overlays) at one refresh in ``config_every`` -- a group that failed, every group
+  on the first read and after a read that raised, at once.
 - **What write returns**: the state keys the write changed with their new values --
   always the written key (``key``, or ``(key, channel)`` on a recorder channel).
   The table computes it; a write-only setting (no read form) overrides ``_write``

@@ -89,7 +89,7 @@ from ..models import (
     StreamKind,
     normalize_mac,
 )
-from ..tables import Codec, Field, Group, Partners, Table, table_settings
+from ..tables import Cadence, Codec, Field, Group, Partners, Table, table_settings
 from ..transport import SNAPSHOT_LIMIT, Credentials, Response, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -424,11 +424,11 @@ GROUPS: tuple[_Group, ...] = (
         _value(K.SD_TOTAL, "total_storage", "MB", _number),
         _value(K.SD_FREE, "remaining_storage", "MB", _number),
         _value(K.SD_CARD_STATUS, "status", decode=_storage_status),
-    ), flatten=_storage),
+    ), flatten=_storage, cadence=Cadence.CONFIG),
     _group("getWifiStatus", (
         _value(K.WIFI_STATUS, "status", decode=_wifi_status),
         _value(K.WIFI_SIGNAL, "signal", decode=_number),
-    )),
+    ), cadence=Cadence.CONFIG),
     _group("getSysConfig", (
         _value(K.FIRMWARE_VERSION, "version", decode=_text),
         _value(K.PLATFORM_VERSION, "pf_version", decode=_text),
@@ -440,7 +440,7 @@ GROUPS: tuple[_Group, ...] = (
         _value(K.MQTT_TOPIC, "mqtt_topic", decode=_text),
         _value(K.PLATFORM_SERVER, "serverAddr", decode=_text),
         _value(K.PLATFORM_WS_SERVER, "wsServerAddr", decode=_text),
-    )),
+    ), cadence=Cadence.CONFIG),
 )
 
 # 003 §9 ptz_cmd codes. Every move runs until code 21 (stop).

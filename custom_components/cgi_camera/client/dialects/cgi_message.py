@@ -71,7 +71,7 @@ from ..models import (
 )
 from ..numbers import leading_int
 from ..safe_xml import Element, attrs, parse_xml, text
-from ..tables import MISSING, Codec, Field, Group, Table
+from ..tables import MISSING, Cadence, Codec, Field, Group, Table
 from ..transport import SNAPSHOT_LIMIT, Credentials, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -332,17 +332,17 @@ GROUPS: tuple[_Group, ...] = (
         # Derived: total minus "UsedSpace" (see _Codec.decode).
         _value(K.SD_FREE, "UsedSpace", leading_int, "MB"),
     ), plain=("Channel", "TotalSpace", "UsedSpace", "SDStatus", "WriteProtect"),
-        queries=("All",)),  # record_query lists "All and RecordControl"
+        queries=("All",), cadence=Cadence.CONFIG),  # record_query lists "All and RecordControl"
     _group("sys", "TimeInfo", (
         _value(K.BOOT_TIME, "UpTime", _uptime),
     ), channel=False, queries=("All",),  # sys_query's only example is Group=All
         plain=("TimeMethod", "CameraTime", "UpTime", "DaylightEnable", "TimeZone",
-               "NTPServerIP")),
+               "NTPServerIP"), cadence=Cadence.CONFIG),
     _group("wifi", "WifiInfo", (
         _value(K.WIFI_SIGNAL, "Signal", leading_int),
     ), channel=False, queries=(None,),  # 004 §3.12.4: a bare wifi_query
         plain=("enable", "Mode", "SSID", "password", "Signal", "AutoMode", "WifiChannel",
-               "Protocol")),
+               "Protocol"), cadence=Cadence.CONFIG),
 )
 
 _TIME_INFO = next(g for g in GROUPS if g.name == "TimeInfo")

@@ -62,7 +62,7 @@ from ..models import (
     StreamKind,
     normalize_mac,
 )
-from ..tables import MISSING, Codec, Field, Group, Partners, Table
+from ..tables import MISSING, Cadence, Codec, Field, Group, Partners, Table
 from ..transport import SNAPSHOT_LIMIT, Credentials, Response, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ _RECORD_DIR = _group("param.cgi", "recordDirInfo", (
     _value(K.SD_CARD_STATUS, "status", options=RECORD_DIR_STATUS),
     _value(K.SD_TOTAL, "totalspace", unit="MB", decode=_number),
     _value(K.SD_FREE, "freeSpace", unit="MB", decode=_number),
-), camera=False)
+), camera=False, cadence=Cadence.CONFIG)
 IPC_GROUPS: tuple[_Group, ...] = (
     _group("sensor.cgi", "imaging", (
         _num(K.BRIGHTNESS, "brightness"), _num(K.CONTRAST, "contrast"),
@@ -251,7 +251,7 @@ IPC_GROUPS: tuple[_Group, ...] = (
               decode=_has_bit(1)),
         Field(key=K.FLIP, name="MirrorMode", kind=SettingKind.BOOL, merge=_bit(2),
               decode=_has_bit(2)),
-    ), scheme=True),
+    ), scheme=True, cadence=Cadence.CONFIG),  # the mounting: set up once
     _group("param.cgi", "motionAlarm", (
         _sw(K.MOTION_DETECTION, "motionDetectionEnableFlag"),
         _num(K.MOTION_SENSITIVITY, "sensitivity", 1, 10),
@@ -259,7 +259,7 @@ IPC_GROUPS: tuple[_Group, ...] = (
     _group("param.cgi", "videoSystem", (
         Field(key=K.POWER_FREQUENCY, name="frequency", kind=SettingKind.ENUM,
               options={"50": "50hz", "60": "60hz"}),
-    )),
+    ), cadence=Cadence.CONFIG),  # the mains: set up once
     _group("param.cgi", "microphone", (
         _sw(K.AUDIO, "toneArmEnableFlag"), _num(K.MICROPHONE_VOLUME, "volume"),
     )),
@@ -271,12 +271,12 @@ IPC_GROUPS: tuple[_Group, ...] = (
            alternate=_group("sensor.cgi", "WhiteLedManualControl", _WHITE_LED)),
     # "cameraID, StreamId, DiskGroupId are required" for this set (seed 001 §2.6.3.1).
     _group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
-           carry=("StreamId", "DiskGroupId")),
+           carry=("StreamId", "DiskGroupId"), cadence=Cadence.CONFIG),
     _group("param.cgi", "deviceDiskInfo", (
         _value(K.SD_CARD_STATUS, "diskStatus", options=DISK_STATUS),
         _value(K.SD_TOTAL, "diskTotalSize", unit="MB", decode=_number),
         _value(K.SD_FREE, "diskFreeSize", unit="MB", decode=_number),
-    ), camera=False, alternate=_RECORD_DIR),
+    ), camera=False, alternate=_RECORD_DIR, cadence=Cadence.CONFIG),
 )
 RECORDER_GROUPS: tuple[_Group, ...] = (IPC_GROUPS[-1],)
 # What each recorder channel (cameraID=N, no schemeID) offers; the seed's NVR/lite
@@ -284,14 +284,14 @@ RECORDER_GROUPS: tuple[_Group, ...] = (IPC_GROUPS[-1],)
 CHANNEL_GROUPS: tuple[_Group, ...] = (
     _group("sensor.cgi", "imaging", IPC_GROUPS[0].fields),
     _group("sensor.cgi", "EnhanceImage", IPC_GROUPS[1].fields),
-    _group("sensor.cgi", "SceneMode", IPC_GROUPS[4].fields),
+    _group("sensor.cgi", "SceneMode", IPC_GROUPS[4].fields, cadence=Cadence.CONFIG),
     _group("param.cgi", "motionAlarm", (
         _sw(K.MOTION_DETECTION, "motionDetectionEnableFlag"),
         # NVR/lite: 0 low, 1 medium, 2 high, 3 highest (seed 001 §2.6.4.3.6).
         _num(K.MOTION_SENSITIVITY, "sensitivity", 0, 3),
     )),
     _group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
-           carry=("StreamId", "DiskGroupId")),
+           carry=("StreamId", "DiskGroupId"), cadence=Cadence.CONFIG),
 )
 
 # (major, minor) -> kind; the seed's "Alarm log type" tables (001 §4.2).

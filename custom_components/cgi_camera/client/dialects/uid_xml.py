@@ -49,7 +49,7 @@ from ..models import (
 )
 from ..numbers import leading_int
 from ..safe_xml import Element, attrs, parse_xml, text
-from ..tables import Codec, Field, Group, Partners, Table, table_settings
+from ..tables import Cadence, Codec, Field, Group, Partners, Table, table_settings
 from ..transport import SNAPSHOT_LIMIT, Params, Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -187,7 +187,9 @@ GROUPS: tuple[_Group, ...] = (
             _num(K.VOLUME, "output_volume", 1, 100),
         ),
     ),
-    _group("/cgi-bin/osd", (_sw(K.OSD, "enable"), _sw(K.OSD_WEEKDAY, "show_week"))),
+    # The overlay and the mounting: set up once (configuration, read every 5th refresh).
+    _group("/cgi-bin/osd", (_sw(K.OSD, "enable"), _sw(K.OSD_WEEKDAY, "show_week")),
+           cadence=Cadence.CONFIG),
     _group(
         "/cgi-bin/set_wdr",
         (_sw(K.WDR, "WDRMode", "enable"), _num(K.WDR_LEVEL, "WDRVValue", 0, 255, "wdr_value")),
@@ -199,7 +201,8 @@ GROUPS: tuple[_Group, ...] = (
             _num(K.IR_BRIGHTNESS, "led_Brightness", 0, 100, "setbrightness"),
         ),
     ),
-    _group("/cgi-bin/set_flip", (_sw(K.FLIP, "vertical_flip"), _sw(K.MIRROR, "horizon_flip"))),
+    _group("/cgi-bin/set_flip", (_sw(K.FLIP, "vertical_flip"), _sw(K.MIRROR, "horizon_flip")),
+           cadence=Cadence.CONFIG),
     _group(
         "/cgi-bin/getRelayStatus",
         (_sw(K.RELAY, "status"),),
@@ -214,6 +217,7 @@ GROUPS: tuple[_Group, ...] = (
             _value(K.MEMORY_FREE, "MemFree", _kib, unit="kB"),
             _value(K.BOOT_TIME, "run_time", _uptime),
         ),
+        cadence=Cadence.CONFIG,
     ),
 )
 

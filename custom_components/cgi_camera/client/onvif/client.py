@@ -7,7 +7,9 @@ challenges, never Basic). WS-Security tokens are signed in the camera's clock: t
 offset is read with the unauthenticated GetSystemDateAndTime, and read again once
 when a request is refused as not authorised (a clock that jumped), which allows a
 single retry of that request — never a loop. A refusal that came only after the
-camera held the request for a while is retried once with a fresh token as well.
+camera held the request for a while is retried once with a fresh token as well. The
+camera's time in an answer (PullMessages' CurrentTime) that no latency explains is
+followed at once, so a clock that jumped during a long poll costs no refused token.
 """
 
 from __future__ import annotations
@@ -92,6 +94,29 @@ class OnvifClient:
     def to_local(self, camera_time: datetime) -> datetime:
         """A time in the camera's clock, in ours."""
         return camera_time - (self._offset or timedelta())
+
+    def local_now(self) -> datetime:
+        """Our clock (the one offsets are measured against)."""
+        return self._clock()
+
+    def observe_clock(self, camera_time: datetime | None, sent: datetime,
+                      received: datetime) -> None:
+        """Follow the camera's clock from a time it put in an answer.
+
+        The camera stamped it between ``sent`` and ``received``: an offset outside that
+        span (plus the stamp's whole-second rounding) means its clock moved, and the
+        next token would be refused (a failed login to firmware that counts them).
+        """
+        if camera_time is None:
+            return
+        offset = self._offset or timedelta()
+        slack = timedelta(seconds=CLOCK_SLACK + 1.0)
+        if camera_time - received - slack <= offset <= camera_time - sent + slack:
+            return
+        self._offset = camera_time - received
+        self._clock_reads += 1  # requests signed before this retry with it, unread
+        _LOGGER.debug("%r clock moved: offset now %.1f s", self,
+                      self._offset.total_seconds())
 
     async def read_clock(self) -> timedelta | None:
         """Read the camera's clock (unauthenticated) and remember the offset.

@@ -50,6 +50,9 @@ class OnvifFeed(AlarmFeed):
             self._told = held
             self._on_subscription(held)
 
+    def login_refused(self) -> None:
+        self.subscription.login_refused()
+
     async def close(self) -> None:
         await self.subscription.close()
         if self._on_subscription is not None and self._told is not None:

@@ -116,6 +116,10 @@ class PullPointSubscription:
         async with self._lock:
             await self._unsubscribe_quietly()
 
+    def login_refused(self) -> None:
+        """The login was refused elsewhere (the CGI): no Unsubscribe at close."""
+        self._refused = True
+
     # -- the loop -------------------------------------------------------------------
 
     async def _batches(self) -> AsyncGenerator[Batch]:
@@ -227,6 +231,7 @@ class PullPointSubscription:
         # Never sleep through the renewal (Timeouts are whole seconds: cameras choke
         # on fractions).
         timeout = max(1, min(self._pull_timeout, math.floor(self._renew_at - time.monotonic())))
+        sent = self.client.local_now()
         try:
             result = await self.client.events.pull_messages(
                 subscription, timeout, self._message_limit
@@ -240,6 +245,7 @@ class PullPointSubscription:
             await self._replace(err, free=False)
             return None
         self._pulled = True
+        self.client.observe_clock(result.current_time, sent, self.client.local_now())
         return result
 
     def _accept_limits(self, fault: Fault) -> bool:
