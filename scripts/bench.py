@@ -1162,6 +1162,17 @@ async def measure_slow(ctx: Ctx) -> dict[str, Any]:
                                          if c.flow_start <= r.time <= c.flow_done))
                                for c in ctx.cams]),
         "entities_after_entry_s": dist([c.ready - c.flow_done for c in ctx.cams if c.ready]),
+        # The same per dialect: what each family's detection, login and first read cost.
+        "flow_by_dialect": {
+            dialect: {
+                "s": dist([c.flow_done - c.flow_start for c in mine]),
+                "requests": dist([float(sum(1 for r in c.sim.requests
+                                            if c.flow_start <= r.time <= c.flow_done))
+                                  for c in mine]),
+            }
+            for dialect in DIALECTS
+            if (mine := [c for c in ctx.cams if c.dialect == dialect])
+        },
         "cycle_s": dist(durations),
         "cycle_overlaps": overlaps,
         "snapshot_during_cycle_ms": dist([s["ms"] for s in snaps]),
@@ -1437,6 +1448,12 @@ def slow_rows(args: argparse.Namespace) -> list[Row]:
             lambda v: v <= 5),
         Row(sec, "requests during the flow, p50", "slow.flow_requests.p50", "", "{:.0f}"),
         Row(sec, "requests during the flow, max", "slow.flow_requests.max", "", "{:.0f}"),
+        *(row for dialect in DIALECTS for row in (
+            Row(sec, f"config flow, {dialect}, max", f"slow.flow_by_dialect.{dialect}.s.max",
+                "s", "{:.2f}"),
+            Row(sec, f"requests during the flow, {dialect}, max",
+                f"slow.flow_by_dialect.{dialect}.requests.max", "", "{:.0f}"),
+        )),
         Row(sec, "entry -> every entity available, p50", "slow.entities_after_entry_s.p50",
             "s", "{:.2f}"),
         Row(sec, "entry -> every entity available, max", "slow.entities_after_entry_s.max",

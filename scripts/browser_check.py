@@ -10,10 +10,13 @@
    on raw translation keys, entities named "Device" and "Unavailable" entities,
 3. raises an alarm on a simulator (the camera's own manual-alarm CGI) and measures how
    long the device page takes to show it (must be under 1 s),
-4. opens a recording in the media browser and expects a video element with a source.
+4. opens a recording in the media browser and expects a video element with a source,
+5. presses "PTZ left" on a PTZ camera's device page and expects its simulator to receive
+   a move left, then a stop.
 
 The cameras come from ``.demo/sim.log`` (the simulators' JSON lines) and are matched to
-their hass devices by configuration URL.
+their hass devices by configuration URL; the PTZ commands a simulator receives are JSON
+lines there too (``{"ptz": {...}, "port": N}``, printed by ``python -m tests.sim``).
 """
 
 from __future__ import annotations
@@ -56,13 +59,29 @@ ALARM_LIMIT_S = 1.0
 # The camera whose manual-alarm CGI raises an alarm input, and that input's entity.
 ALARM_CAMERA = ("param_cgi", "ipc")
 ALARM_ENTITY_SUFFIX = "_alarm_input_1"
+# What its row says while raised (an alarm input is a safety sensor: "Unsafe"/"Safe").
+ALARM_ON_TEXT = "Unsafe"
 # alarmFlag 1 raises, 2 ends (AlarmSourceType 1: an alarm input).
 ALARM_CGI = "/cgi-bin/alarm.cgi?action=manual&alarmInID=1&AlarmSourceType=1&alarmFlag={flag}"
 # The camera whose SD card the media browser shows.
 MEDIA_CAMERA = ("uid_xml", "000")
+# The camera whose "PTZ left" button is pressed, and what its simulator reports for a
+# move left (any speed; seed 000 §3.15: move_x -1) and for the stop that ends the step.
+PTZ_CAMERA = ("uid_xml", "000")
+PTZ_LEFT_KEY = "ptz_left"  # the button's translation key
+PTZ_LEFT = {"move_x": "-1", "move_y": "0"}
+PTZ_STOP = {"stop": "1"}
+# A press moves for the step length (0.5 s by default) before it stops: time enough.
+PTZ_WAIT_S = 15.0
 
 # Text that must never reach a user: untranslated keys.
 RAW_KEY_PATTERNS = (re.compile(r"component\.cgi_camera\b"), re.compile(r"\[%key:"))
+# Names that tell a user nothing: a firmware default, or "Camera <address>" (what a camera
+# that reports no model was once called).
+DEFAULT_NAMES = frozenset({"IPCamera", "IP Camera", "IPC", "Camera"})
+ADDRESS_NAME = re.compile(r"^Camera \d{1,3}(\.\d{1,3}){3}$")
+# A state shown as its raw key (no_card, not_enabled): an untranslated enum option.
+RAW_STATE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
 
 # All text nodes under a node, shadow roots included (innerText stops at them).
 DEEP_TEXT_JS = """
@@ -101,6 +120,27 @@ ROW_TEXT_JS = """
   };
   walk(document);
   return found.length ? text(found[0]).join(' ') : null;
+}
+"""
+
+
+# The Press button of the entity row showing one entity (None: no such row or button).
+ROW_BUTTON_JS = """
+(entityId) => {
+  let found = null;
+  const walk = (node) => {
+    if (found || (node.nodeType !== Node.ELEMENT_NODE
+        && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE
+        && node.nodeType !== Node.DOCUMENT_NODE)) return;
+    const cfg = node._config || node.config;
+    if (node.localName && node.localName.endsWith('-entity-row') && cfg
+        && cfg.entity === entityId) { found = node; return; }
+    if (node.shadowRoot) walk(node.shadowRoot);
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(document);
+  const root = found && (found.shadowRoot || found);
+  return root ? root.querySelector('mwc-button, ha-button, button') : null;
 }
 """
 
@@ -166,6 +206,33 @@ def sim_cameras(lines: Iterable[str]) -> list[Camera]:
     return cams
 
 
+def sim_ptz_commands(lines: Iterable[str], port: int) -> list[dict[str, Any]]:
+    """The PTZ commands the simulator listening on ``port`` reported, in order."""
+    commands: list[dict[str, Any]] = []
+    for line in lines:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            info = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(info, dict) and info.get("port") == port and isinstance(
+                info.get("ptz"), dict):
+            commands.append(info["ptz"])
+    return commands
+
+
+def ptz_step_problem(commands: Sequence[dict[str, Any]]) -> str | None:
+    """What is wrong with the commands a press sent (a move left, then a stop); None: right."""
+    left = next((i for i, c in enumerate(commands) if PTZ_LEFT.items() <= c.items()), None)
+    if left is None:
+        return f"no move left among {list(commands)}"
+    if PTZ_STOP not in commands[left + 1:]:
+        return f"a move left but no stop after it: {list(commands)}"
+    return None
+
+
 def device_name(device: dict[str, Any]) -> str:
     return str(device.get("name_by_user") or device.get("name") or "")
 
@@ -190,13 +257,18 @@ def attach_devices(cams: Sequence[Camera], devices: Iterable[dict[str, Any]]) ->
 
 
 def text_problems(texts: Iterable[str], *, healthy: bool = True) -> list[str]:
-    """What a page must not show: raw keys, an entity called "Device", "Unavailable"."""
+    """What a page must not show: raw keys and states, names that say nothing ("Device",
+    "IPCamera", "Camera 127.0.0.1"), "Unavailable"."""
     problems: list[str] = []
     for text in dict.fromkeys(texts):
         if any(p.search(text) for p in RAW_KEY_PATTERNS):
             problems.append(f"raw translation key: {text!r}")
         elif text == "Device":
             problems.append('"Device" shown as a name (a device or entity named exactly that)')
+        elif text.removeprefix("by ") in DEFAULT_NAMES or ADDRESS_NAME.match(text):
+            problems.append(f"a name that says nothing: {text!r}")
+        elif RAW_STATE.match(text):
+            problems.append(f"raw state or key shown: {text!r}")
         elif healthy and text == "Unavailable":
             problems.append('"Unavailable" shown on a healthy camera')
     return problems
@@ -362,13 +434,14 @@ async def check_alarm(page: Page, url: str, where: str, cam: Camera, entity_id: 
     """Raise the camera's alarm input 1 over its CGI; time until the page at url shows it."""
     await page.goto(url)
     await page.wait_for_function(row_text_is(entity_id, "!==", None))
-    if (await row_text(page, entity_id) or "").endswith(" On"):
+    if (await row_text(page, entity_id) or "").endswith(f" {ALARM_ON_TEXT}"):
         await set_alarm(page, cam, entity_id, 2, session, auth)  # left on by an earlier run
     latency = await set_alarm(page, cam, entity_id, 1, session, auth)
     outcome.alarm_latency_s[where] = latency
     await page.screenshot(path=str(SCREENSHOTS / f"alarm-{where.replace(' ', '-')}.png"))
-    if not (await row_text(page, entity_id) or "").endswith(" On"):
-        outcome.problems.append(f"alarm: the {where}'s {entity_id} row does not say On")
+    if not (await row_text(page, entity_id) or "").endswith(f" {ALARM_ON_TEXT}"):
+        outcome.problems.append(
+            f"alarm: the {where}'s {entity_id} row does not say {ALARM_ON_TEXT}")
     if latency > ALARM_LIMIT_S:
         outcome.problems.append(
             f"alarm took {latency:.2f} s to reach the {where} (limit {ALARM_LIMIT_S} s)")
@@ -414,6 +487,38 @@ async def check_media(page: Page, base: str, cam: Camera, outcome: Outcome,
     else:
         state = await handle.evaluate("(v) => `readyState ${v.readyState}, ${v.duration} s`")
         log(f"media browser: '{titles[-1]}' plays ({state}) from {src.split('?')[0][:60]}...")
+
+
+async def check_ptz(page: Page, base: str, cam: Camera, entity_id: str,
+                    outcome: Outcome) -> None:
+    """Press "PTZ left" on the camera's device page: its simulator sees a move and a stop."""
+    await open_device(page, base, cam)
+    await page.wait_for_function(row_text_is(entity_id, "!==", None))
+    text = await row_text(page, entity_id) or ""
+    if "PTZ left" not in text:
+        outcome.problems.append(f"PTZ: the {entity_id} row does not say 'PTZ left': {text!r}")
+    before = len(sim_ptz_commands(SIM_LOG.read_text(errors="replace").splitlines(), cam.port))
+    button = (await page.evaluate_handle(ROW_BUTTON_JS, entity_id)).as_element()
+    if button is None:
+        raise BrowserCheckError(f"no Press button in the {entity_id} row")
+    start = time.monotonic()
+    await button.click()
+    while True:
+        sent = sim_ptz_commands(SIM_LOG.read_text(errors="replace").splitlines(),
+                                cam.port)[before:]
+        problem = ptz_step_problem(sent)
+        if problem is None:
+            break
+        if time.monotonic() - start > PTZ_WAIT_S:
+            outcome.problems.append(
+                f"PTZ left: after {PTZ_WAIT_S:g} s the simulator saw {problem}")
+            return
+        await asyncio.sleep(0.05)
+    shot = SCREENSHOTS / "ptz-left.png"
+    await page.screenshot(path=str(shot))
+    outcome.screenshots.append(shot)
+    log(f"PTZ left on '{cam.name}': the simulator received {sent} in"
+        f" {(time.monotonic() - start) * 1000:.0f} ms")
 
 
 async def step(name: str, outcome: Outcome, coro: Coroutine[Any, Any, None]) -> None:
@@ -466,7 +571,17 @@ async def run_checks(browser: Browser, base: str, token: str, user: str, passwor
     else:
         await step("media browser", outcome,
                    check_media(page, base, media_cam, outcome, session, token))
-    outcome.skipped.append("PTZ left/right buttons: not built yet (issue 13)")
+
+    ptz_cam = next((c for c in cams if (c.dialect, c.variant) == PTZ_CAMERA and not c.parent),
+                   None)
+    ptz_entity = next((e["entity_id"] for e in entities if ptz_cam
+                       and e.get("device_id") == ptz_cam.device_id
+                       and e.get("platform") == DOMAIN
+                       and e.get("translation_key") == PTZ_LEFT_KEY), None)
+    if ptz_cam is None or ptz_entity is None:
+        outcome.problems.append(f"PTZ: no {PTZ_CAMERA} camera with a PTZ left button")
+    else:
+        await step("PTZ left", outcome, check_ptz(page, base, ptz_cam, ptz_entity, outcome))
     await context.close()
     return outcome
 

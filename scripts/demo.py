@@ -37,6 +37,7 @@ DOMAIN = "cgi_camera"
 DEMO_DIR = ROOT / ".demo"
 CONFIG_DIR = DEMO_DIR / "config"
 HASS_LOG = DEMO_DIR / "hass.log"
+LONG_LIVED_TOKEN_DAYS = 1
 SIM_LOG = DEMO_DIR / "sim.log"
 
 # Login for the Home Assistant UI (a throw-away local demo instance).
@@ -442,6 +443,12 @@ class HassApi:
         left = [s["step"] for s in await self.request("GET", "/api/onboarding") if not s["done"]]
         if left:
             raise DemoError(f"onboarding steps still open: {left}")
+        # An access token expires after 30 minutes and a soak runs longer. (Only now: the
+        # onboarding steps above want the user's own login, not a long-lived token.)
+        self.token = await self.ws_command({
+            "type": "auth/long_lived_access_token", "client_name": "cgi_camera scripts",
+            "lifespan": LONG_LIVED_TOKEN_DAYS,
+        })
 
     async def add_camera(self, cam: SimCamera) -> None:
         """Config flow, as the UI's "Add integration" dialog runs it."""

@@ -48,6 +48,9 @@ async def test_flood_of_pushed_alarms_is_bounded(
     # The client already ignores channels and inputs the camera does not have; a
     # small source limit shows the coordinator's own cap behind it.
     monkeypatch.setattr(alarms_module, "MAX_ALARM_SOURCES", SOURCES)
+    # Only the sources the flood brings count here: no analyses or audio alarm declared.
+    ipc_sim.intelligences = []
+    ipc_sim.audio_alarm = False
     entry = await setup_entry(hass, ipc_sim, "param_cgi", unique_id=IPC)
     stream = entity_id(hass, "binary_sensor", "alarm_stream", IPC)
     await until(lambda: state_of(hass, stream).state == STATE_ON)

@@ -62,12 +62,18 @@ def test_text_problems_flags_raw_keys_device_names_and_unavailable() -> None:
         "[%key:common::state::on%]",
         "Device", "Device",  # reported once
         "Unavailable",
+        "IPCamera", "Camera 127.0.0.1", "Camera 10.0.0.7 (front)", "JSON CGI camera 127.0.0.1",
+        "no_card", "Not formatted", "1.2.3_build", "by IPCamera", "by OEM",
     ]
     assert text_problems(texts) == [
         "raw translation key: 'component.cgi_camera.entity.switch.ir.name'",
         "raw translation key: '[%key:common::state::on%]'",
         '"Device" shown as a name (a device or entity named exactly that)',
         '"Unavailable" shown on a healthy camera',
+        "a name that says nothing: 'IPCamera'",
+        "a name that says nothing: 'Camera 127.0.0.1'",
+        "raw state or key shown: 'no_card'",
+        "a name that says nothing: 'by IPCamera'",
     ]
 
 

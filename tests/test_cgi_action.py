@@ -177,7 +177,9 @@ async def test_sensors_buttons_and_camera(hass: HomeAssistant, sim: CgiActionSim
     assert float(_state(hass, "sensor", "sd_total")) == pytest.approx(30.436, rel=1e-3)
     assert _state(hass, "sensor", "wifi_status") == "connected"
     assert _state(hass, "sensor", "wifi_signal") == "72"
-    assert _state(hass, "sensor", "firmware_version") == "14.030.19.3_MAIN_V3(221114)"
+    # The firmware version is the device's (sw_version), not also a sensor.
+    assert er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{DEVICE_ID}_firmware_version") is None
     assert _state(hass, "sensor", "platform_version") == "platform_8hours v4.7.1D"
     assert _state(hass, "sensor", "mqtt_server") == "192.168.1.91:1883"
     assert _state(hass, "sensor", "mqtt_topic") == "camera/alarm"

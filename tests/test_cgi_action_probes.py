@@ -86,12 +86,12 @@ async def test_every_get_falls_back_to_the_example_form(
     assert caps.ptz is not None and caps.alarms
     assert camera.rtsp_candidates(StreamKind.MAIN, 554)[0].endswith(":8554/stream_0")
     assert sim.ptz_log == []  # getPeripheralConf answered: no PTZ probe needed
-    # Each asked once in each form, and the form that worked is kept (the last
-    # request is the first state read at the end of discovery).
-    assert _asked(sim, "getMotionDetConf") == [True, False, False]
+    # Each asked once in each form, and the form that worked is kept (the first
+    # state read at the end of discovery takes discovery's answer: no third request).
+    assert _asked(sim, "getMotionDetConf") == [True, False]
     await camera.read_state()
     await camera.poll_alarms()
-    assert _asked(sim, "getMotionDetConf") == [True, False, False, False]
+    assert _asked(sim, "getMotionDetConf") == [True, False, False]
     assert _asked(sim, "getIOAlarmIn")[-1] is False
 
 

@@ -73,9 +73,10 @@ async def test_user_flow_detects_uid_xml_000(hass: HomeAssistant, uid_sim: UidXm
     assert result["result"].unique_id == "f0:00:00:29:06:9f"
     assert result["title"]
     await hass.async_block_till_done()
-    # One login to detect, one for the entry's own session; nothing failed.
-    assert uid_sim.count("/cgi-bin/getuid") == 2
+    # One login: the entry's set-up takes the camera the flow connected; nothing failed.
+    assert uid_sim.count("/cgi-bin/getuid") == 1
     assert uid_sim.failed_logins == 0
+    assert result["result"].state is config_entries.ConfigEntryState.LOADED
 
 
 async def test_user_flow_detects_uid_xml_002(

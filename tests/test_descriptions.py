@@ -89,8 +89,8 @@ async def test_units_come_from_the_vocabulary(hass: HomeAssistant, ipc_sim: Para
     setting = entry.runtime_data.camera.capabilities.settings["sd_free"]
     assert setting.unit == "MB"
     free = state_of(hass, entity_id(hass, "sensor", "sd_free"))
-    # Megabytes from the camera, shown in the suggested gigabytes.
-    assert free.attributes["unit_of_measurement"] == "GB"
+    # Megabytes from the camera; 64 of them read best as megabytes.
+    assert free.attributes["unit_of_measurement"] == "MB"
     assert free.attributes["device_class"] == "data_size"
 
 

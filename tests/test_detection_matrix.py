@@ -8,12 +8,13 @@ recognises get at most one HTTP login, and never the password in a URL.
 from __future__ import annotations
 
 from collections.abc import Callable
+import importlib
 
 import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.cgi_camera.client.camera import Fingerprint
+from custom_components.cgi_camera.client.camera import Camera, Fingerprint
 from custom_components.cgi_camera.client.detect import detect
 from custom_components.cgi_camera.client.dialects import DIALECTS
 from custom_components.cgi_camera.client.errors import AuthError, UnsupportedDevice
@@ -173,3 +174,50 @@ async def test_unrecognised_host_gets_one_http_login_at_most(name: str) -> None:
     assert len(host.logins) <= 1, host.logins
     if challenge == DIGEST:
         assert all(login.startswith("Digest ") for login in host.logins)
+
+
+# -- what identifying a camera costs ---------------------------------------------------
+
+# The module (the package's ``detect`` is the function of the same name).
+detect_module = importlib.import_module("custom_components.cgi_camera.client.detect")
+
+# Requests the fingerprints may take before detection settles on each simulator's
+# dialect (at a few hundred milliseconds each, on a camera that answers one request at
+# a time, every one of them is felt): the one-request sure answers come first, the
+# "maybe" ones (a 401 before any word) last, the second-round probe only for a host
+# nothing else recognised.
+FINGERPRINT_REQUESTS = {
+    "uid_xml 000": 1, "uid_xml 002": 1,
+    "cgi_action cbt": 2, "cgi_action h01": 2, "cgi_action post": 2,
+    "cgi_action post only": 5,
+    "param_cgi query auth": 3, "param_cgi ipc": 4,
+    "cgi_message open plain": 4, "cgi_message open truncated": 4,
+    "cgi_message basic": 4, "cgi_message digest": 4,
+}
+# Everything detection asks, from the first fingerprint to the connected camera
+# (login, discovery and its first read, which takes discovery's answers).
+DETECTION_REQUESTS = {"uid_xml": 20, "cgi_action": 24, "param_cgi": 32, "cgi_message": 24}
+
+
+@pytest.mark.parametrize("name", sorted(SIMULATORS))
+async def test_each_dialect_is_identified_in_a_few_requests(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialect, _own, factory = SIMULATORS[name]
+    settled: list[int] = []
+    real = detect_module._connect
+
+    async def connect_counted(cls: type[Camera], transport: Transport,
+                              credentials: Credentials) -> Camera:
+        settled.append(len(sim.requests))  # the first call: the fingerprints' cost
+        camera: Camera = await real(cls, transport, credentials)
+        return camera
+
+    monkeypatch.setattr(detect_module, "_connect", connect_counted)
+    async with factory() as sim, aiohttp.ClientSession() as session:
+        camera = await detect(session, sim.host, sim.port, Credentials(USERNAME, PASSWORD))
+        total = len(sim.requests)
+    assert camera.dialect == dialect
+    assert settled and settled[0] == FINGERPRINT_REQUESTS[name], sim.paths()
+    assert total <= DETECTION_REQUESTS[dialect], sim.paths()
+    assert getattr(sim, "failed_logins", 0) == 0

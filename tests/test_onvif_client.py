@@ -345,7 +345,7 @@ async def test_huge_and_malformed_answers_are_protocol_errors(
 # -- login ------------------------------------------------------------------------------
 
 
-async def test_wrong_onvif_password_is_an_auth_error_after_bounded_attempts(
+async def test_wrong_onvif_password_is_an_auth_error_after_one_attempt(
     session: aiohttp.ClientSession,
 ) -> None:
     # The ONVIF user's password differs from the web user's (a separate account).
@@ -359,14 +359,17 @@ async def test_wrong_onvif_password_is_an_auth_error_after_bounded_attempts(
         await consumer.stop()
     assert PASSWORD not in str(refused.value)
     assert len(consumer.errors) == 1 and isinstance(consumer.errors[0], AuthError)
-    # Per refused request: the request, one clock read, and no retry (the offset held).
+    # The refused request, one clock read (the offset held: no retry), then nothing
+    # signed at all: the refusal is final for this client.
     assert sim.onvif.operations() == [
         "GetSystemDateAndTime", "GetServices",
         "GetDeviceInformation", "GetSystemDateAndTime",
-        "CreatePullPointSubscription", "GetSystemDateAndTime",
     ]
-    assert sim.onvif.failed_logins == 2
+    assert sim.onvif.failed_logins == 1
     assert sim.onvif.subscription_count == 0
+    # GetServices is answered before any login: no proof that these credentials were
+    # the camera's, so the refusal is ONVIF's alone (its own account), not the camera's.
+    assert not client.accepted
 
 
 # -- events ------------------------------------------------------------------------------
@@ -723,8 +726,10 @@ async def test_a_token_the_camera_checked_late_is_sent_once_more_fresh(
     info = await client.device.get_device_information()
     after = [(r.operation, r.fault) for r in sim.onvif.requests[mark:]]
     assert info.serial == sim.onvif.serial
-    # A fresh token, no clock read and no loop.
+    # The clock read anew (unsigned: is the camera answering promptly again?), then a
+    # fresh token once; no loop.
     assert after == [("GetDeviceInformation", "ter:NotAuthorized"),
+                     ("GetSystemDateAndTime", None),
                      ("GetDeviceInformation", None)]
 
 

@@ -230,8 +230,9 @@ async def test_counts_are_capped_in_home_assistant(
         entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         binary = [e for e in entities if e.domain == "binary_sensor"]
         buttons = [e for e in entities if e.domain == "button"]
-        # The inputs, motion, recording and the stream's health.
-        assert len(binary) <= limits.MAX_ALARM_INPUTS + 3
+        # The inputs, motion, recording, the audio alarm, the five kinds of the
+        # simulator's analyses and the stream's health.
+        assert len(binary) <= limits.MAX_ALARM_INPUTS + 9
         actions = [e for e in buttons if "ptz_preset_" not in e.unique_id
                    and "ptz_tour_" not in e.unique_id and "ptz_scan_" not in e.unique_id
                    and "ptz_pattern_" not in e.unique_id]

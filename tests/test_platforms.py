@@ -154,7 +154,10 @@ async def test_sensors(hass: HomeAssistant, loaded: UidXmlSim) -> None:
     assert boot.attributes["device_class"] == "timestamp"
     assert boot.state not in ("unknown", "unavailable")
     sd_card = state_of(hass, entity_id(hass, "sensor", "sd_card_status"))
-    assert sd_card.state == ("1" if loaded.sd_card else "0")
+    # A word of the shared vocabulary, not the raw sd1="1".
+    assert sd_card.state == ("normal" if loaded.sd_card else "no_card")
+    assert sd_card.attributes["device_class"] == "enum"
+    assert {"normal", "no_card", "unknown"} <= set(sd_card.attributes["options"])
     memory = state_of(hass, entity_id(hass, "sensor", "memory_free"))
     assert float(memory.state) > 0
 

@@ -52,8 +52,8 @@ async def test_browse_and_play(
     assert len(days) == 14
     assert days[0].title == loaded.runtime_data.camera.today().isoformat()
     day = await _browse(hass, days[0].media_content_id)
-    # Oldest first; times shown in Home Assistant's zone, with why the camera recorded.
-    assert [c.title.split(" ", 1)[1] for c in day] == ["Scheduled", "Motion"]
+    # Oldest first; times on the camera's clock, with why the camera recorded (translated).
+    assert [c.title.split(" ", 1)[1] for c in day] == ["Scheduled", "Motion detection"]
     assert all(c.can_play for c in day)
 
     played = await media_source.async_resolve_media(hass, day[1].media_content_id, None)

@@ -36,7 +36,6 @@ FORBIDDEN = ("telnet", "reset", "format", "upgrade", "firmware", "user", "passwd
              "password", "file")
 ALLOWED = {
     "reset_image",  # resets the picture settings only
-    "firmware_version",  # a read-only sensor, checked below to be one
 }
 
 
@@ -147,8 +146,6 @@ async def test_no_dangerous_surface(
         for name in {key, ent.translation_key or ""}:
             lowered = name.lower()
             if lowered in ALLOWED:
-                if lowered == "firmware_version" and ent.domain != "sensor":
-                    bad.append(ent.entity_id)
                 continue
             # Whole words only: "ptz_preset" is not a reset.
             if set(re.split(r"[^a-z]+", lowered)) & set(FORBIDDEN):

@@ -58,7 +58,7 @@ async def test_hostile_numbers_cost_only_their_own_value(
         state = await camera.read_state(reuse_discovery=True)
         assert K.BRIGHTNESS not in state and state[K.CONTRAST] == 128
         assert K.BOOT_TIME not in state and K.MEMORY_FREE not in state
-        assert state[K.SD_CARD_STATUS] == "1"
+        assert state[K.SD_CARD_STATUS] == "normal"
         sim.motion["sensitivity"] = value
         sim.audio["output_volume"] = value
         state = await camera.read_state()

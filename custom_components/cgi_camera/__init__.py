@@ -24,7 +24,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from . import password_check
+from . import handover, password_check
 from .alarms import AlarmCoordinator, alarm_issue_id
 from .client import Credentials, StreamKind, connect
 from .clock_watch import ClockWatch, issue_id as clock_issue_id
@@ -78,8 +78,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     data = entry.data
     options = entry.options
     session = async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
+    # The camera the config flow just connected, when this is the entry it created.
+    camera = handover.async_take(hass, entry.unique_id, data)
     with setup_errors():
-        camera = await connect(
+        camera = camera or await connect(
             session,
             data[CONF_DIALECT],
             data[CONF_HOST],

@@ -36,7 +36,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from .client import AlarmEvent, AuthError, Camera, CameraError, NotSupported
 from .client.alarm_feed import AlarmFeed, PollFeed, PushFeed
 from .client.limits import MAX_ALARM_SOURCES, warn_once
-from .client.models import AlarmReading, AlarmSource, Heartbeat
+from .client.models import AlarmKind, AlarmReading, AlarmSource, Heartbeat
 from .client.onvif import TopicEvent
 from .const import DOMAIN, EVENT_ALARM
 from .devices import device_identifier, find_device
@@ -194,10 +194,38 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
 
     @property
     def sources(self) -> set[AlarmSource]:
-        """Every alarm source that has (or may get) an entity: at most MAX_ALARM_SOURCES."""
-        for source in self.camera.capabilities.alarms:
+        """Every alarm source that has (or may get) an entity: at most MAX_ALARM_SOURCES.
+
+        Known before the first alarm: the poll's, and those the camera declares once
+        a feed reporting their kind is there (a push stream, ONVIF announcing it);
+        any other as soon as a feed reports it.
+        """
+        caps = self.camera.capabilities
+        for source in sorted(caps.alarms):
             self._admit(source)
+        if caps.declared_alarms:
+            reported = self._reported_kinds()
+            for source in sorted(caps.declared_alarms):
+                if reported is None or source.kind in reported:
+                    self._admit(source)
         return self._sources
+
+    def _found_more(self) -> bool:
+        """Whether sources were declared since the entities were last told (a refresh
+        settled what set-up left open): their entities must not wait for an alarm."""
+        known = len(self._sources)
+        return len(self.sources) > known
+
+    def _reported_kinds(self) -> frozenset[AlarmKind] | None:
+        """The kinds this camera's feeds report; None when one may report any."""
+        kinds: set[AlarmKind] = set()
+        feeds = [live.feed for live in self.live]
+        for feed in [*feeds, self._poll] if self._poll is not None else feeds:
+            covers = feed.covers()
+            if covers is None:
+                return None
+            kinds |= covers
+        return frozenset(kinds)
 
     def _admit(self, source: AlarmSource) -> bool:
         """Whether ``source`` is one of this camera's; adds it while there is room."""
@@ -280,10 +308,16 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
 
     async def _async_update_data(self) -> AlarmStates:
         if self._poll is None:
-            return dict(self.data or {})
+            return self._known(dict(self.data or {}))
         with update_errors():
             reading = await self._poll.read()
         return self._merge_reading(reading)
+
+    def _known(self, states: AlarmStates) -> AlarmStates:
+        """``states`` with every known source in: off until a feed says otherwise."""
+        for source in self.sources:
+            states.setdefault(source, False)
+        return states
 
     def _merge_reading(self, reading: AlarmReading) -> AlarmStates:
         """The states after a poll: every source the dialect can see, as it says."""
@@ -300,7 +334,8 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         # A momentary alarm still counting down keeps its on state until its timer ends.
         for source in self._off_at:
             states[source] = True
-        states = {source: on for source, on in states.items() if source in self._sources}
+        states = self._known(
+            {source: on for source, on in states.items() if source in self._sources})
         if self.data is not None:
             for source, active in states.items():
                 if active != self.data.get(source, False):
@@ -321,7 +356,13 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
     @callback
     def _settings_updated(self) -> None:
         """A refused login stops every feed now: one failed login per password change,
-        not one more per feed (an ONVIF poll, the stream's reconnect, an Unsubscribe)."""
+        not one more per feed (an ONVIF poll, the stream's reconnect, an Unsubscribe).
+
+        A refresh that settled a capability set-up left open may declare alarms:
+        their entities come now, not with the next alarm.
+        """
+        if self._found_more():
+            self.async_update_listeners()
         settings = self.config_entry.runtime_data.coordinator
         if (self._login_refused or settings.last_update_success
                 or not isinstance(settings.last_exception, ConfigEntryAuthFailed)):
@@ -488,6 +529,8 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
             if isinstance(item, Heartbeat):
                 if not live.connected:
                     await self._feed_up(live)
+                elif self._found_more():
+                    self.async_update_listeners()
                 continue
             if not live.connected:
                 await self._feed_up(live)  # an update proves it alive as well

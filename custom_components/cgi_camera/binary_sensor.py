@@ -1,4 +1,9 @@
-"""Binary sensors: one per alarm source, plus the health of the alarm stream."""
+"""Binary sensors: one per alarm source, plus the health of the alarm stream.
+
+The alarm coordinator lists the sources: those the camera declares exist from set-up
+(off, so automations can be written before anything happened), the rest from their
+first report.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ K = AlarmKind
 D = BinarySensorDeviceClass
 DEVICE_CLASSES: dict[AlarmKind, BinarySensorDeviceClass | None] = {
     K.MOTION: D.MOTION,
-    K.IO_INPUT: None,
+    K.IO_INPUT: D.SAFETY,  # a wired alarm contact: on reads "Unsafe", off "Safe"
     K.TAMPER: D.TAMPER,
     K.VIDEO_LOSS: D.PROBLEM,
     K.PIR: D.MOTION,

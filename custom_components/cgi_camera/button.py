@@ -1,4 +1,10 @@
-"""Buttons: the camera's one-shot actions, PTZ presets and PTZ routines."""
+"""Buttons: the camera's one-shot actions, PTZ steps, presets and routines.
+
+A direction, zoom or focus button moves the head for one step (the entry's step length
+and speed, see :mod:`.ptz`) and stops it. Preset buttons start disabled: the preset
+select is the one way to go to a preset from the dashboard, the buttons are for those
+who want one tap per preset.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +17,24 @@ from homeassistant.components.button import (
     ButtonEntity,
     ButtonEntityDescription,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import Action, Camera, PresetOp
+from .client import Action, Camera, PresetOp, PtzMove
+from .const import DOMAIN
+from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry
+from .devices import unique_id
 from .entity import CgiCameraEntity
 from .errors import raise_translated_error
 from .platform_setup import async_add_as_found
+from .ptz import StepSettings, async_step, nudges, step_settings, unlisted_presets
 
-PARALLEL_UPDATES = 1
+# Presses queue on the camera's own request slot: a PTZ stop must not wait for a step to end.
+PARALLEL_UPDATES = 0
 
-# Without a preset list from the device, offer this many "go to preset" buttons.
-UNLISTED_PRESETS = 5
 # With a list, buttons for at most this many (the preset select has them all).
 MAX_PRESET_BUTTONS = 16
 
@@ -70,21 +80,29 @@ PRESET_KEY = "ptz_preset_"
 
 @dataclass(frozen=True, slots=True)
 class Preset:
-    """A "go to preset" button; a new label is a new button under the same id."""
+    """A "go to preset" button; a new label is a new button under the same id.
+
+    Off unless ``enabled``: the preset select covers every preset.
+    """
 
     number: int
     label: str
 
-    def description(self) -> CgiButtonDescription:
+    @property
+    def key(self) -> str:
+        return f"{PRESET_KEY}{self.number}"
+
+    def description(self, enabled: bool = False) -> CgiButtonDescription:
         number = self.number
 
         async def press(camera: Camera) -> None:
             await camera.ptz_preset(PresetOp.GOTO, number)
 
         return CgiButtonDescription(
-            key=f"{PRESET_KEY}{number}",
+            key=self.key,
             translation_key="ptz_preset",
             translation_placeholders={"preset": self.label},
+            entity_registry_enabled_default=enabled,
             press=press,
         )
 
@@ -110,18 +128,39 @@ class Routine:
         )
 
 
-type Pressable = Action | Preset | Routine
+# Few heads have a manual iris worth turning from a dashboard: off by default.
+_IRIS = frozenset({PtzMove.IRIS_OPEN, PtzMove.IRIS_CLOSE})
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """One step of a PTZ move per press."""
+
+    move: PtzMove
+
+    def description(self) -> ButtonEntityDescription:
+        key = f"ptz_{self.move}"
+        return ButtonEntityDescription(
+            key=key,
+            translation_key=key,
+            entity_registry_enabled_default=self.move not in _IRIS,
+        )
+
+
+type Pressable = Action | Nudge | Preset | Routine
 
 
 def _pressables(camera: Camera) -> list[Pressable]:
     caps = camera.capabilities
     found: list[Pressable] = [a for a in sorted(caps.actions) if a in DESCRIPTIONS]
     if caps.ptz is not None:
+        found += [Nudge(move) for move in nudges(caps.ptz)]
         presets: dict[int, str | None] = dict(caps.ptz.presets or {})
         if caps.ptz.presets is None:
-            presets = dict.fromkeys(range(1, UNLISTED_PRESETS + 1))
-        # A listed preset is also in the preset select: buttons only for the first
-        # few, so a camera listing hundreds does not flood the registry.
+            # Gone to blindly by number: the same numbers as the preset select.
+            presets = dict.fromkeys(unlisted_presets(caps.ptz))
+        # The preset select has them all: buttons only for the first few, so a
+        # camera listing hundreds does not flood the registry.
         shown = sorted(presets.items())[:MAX_PRESET_BUTTONS]
         found += [Preset(number, name or str(number)) for number, name in shown]
         found += [Routine(key, name) for key, name in sorted(caps.ptz.routines.items())]
@@ -133,21 +172,38 @@ async def async_setup_entry(
     entry: CgiCameraConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a button per supported action, PTZ preset and PTZ routine.
+    """Add a button per supported action, PTZ move, PTZ preset and PTZ routine.
 
     Preset buttons whose names the camera's list replaced (ONVIF names for the blind
-    "Go to preset N") are removed and added again under their new name.
+    "Go to preset N") are removed and added again under their new name, enabled if
+    the user had enabled the one they replace.
     """
     coordinator = entry.runtime_data.coordinator
+    settings = step_settings(hass, entry)
+    registry = er.async_get(hass)
+    enabled_by_user: set[int] = set()  # numbers of retired preset buttons that were on
 
-    def _make(thing: Pressable) -> CgiButton:
+    def _retire(thing: Pressable) -> bool:
+        if not isinstance(thing, Preset):
+            return False
+        entity_id = registry.async_get_entity_id(
+            Platform.BUTTON, DOMAIN, unique_id(entry, thing.key))
+        retired = registry.async_get(entity_id) if entity_id else None
+        if retired is not None and retired.disabled_by is None:
+            enabled_by_user.add(thing.number)
+        return True
+
+    def _make(thing: Pressable) -> ButtonEntity:
+        if isinstance(thing, Nudge):
+            return PtzStepButton(coordinator, thing, settings)
+        if isinstance(thing, Preset):
+            return CgiButton(coordinator, thing.description(thing.number in enabled_by_user))
         described = DESCRIPTIONS[thing] if isinstance(thing, Action) else thing.description()
         return CgiButton(coordinator, described)
 
     async_add_as_found(
         entry, coordinator, async_add_entities,
-        lambda: _pressables(coordinator.camera), _make,
-        retire=lambda thing: isinstance(thing, Preset),
+        lambda: _pressables(coordinator.camera), _make, retire=_retire,
     )
 
 
@@ -161,3 +217,18 @@ class CgiButton(CgiCameraEntity, ButtonEntity):
         await self.entity_description.press(self.camera)
         if self.entity_description.recheck_clock:
             await self.coordinator.config_entry.runtime_data.clock.async_check()
+
+
+class PtzStepButton(CgiCameraEntity, ButtonEntity):
+    """Moves the head one step (the entry's step length and speed), then stops it."""
+
+    def __init__(
+        self, coordinator: SettingsCoordinator, nudge: Nudge, settings: StepSettings
+    ) -> None:
+        super().__init__(coordinator, nudge.description())
+        self._move = nudge.move
+        self._settings = settings
+
+    @raise_translated_error("ptz_failed")
+    async def async_press(self) -> None:
+        await async_step(self.camera, self._move, self._settings.speed, self._settings.length)

@@ -10,7 +10,6 @@ each part is re-framed as ``image/jpeg`` after checking that it is a JPEG.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -35,6 +34,7 @@ from .devices import device_info
 from .entity import CgiCameraEntity
 from .errors import raise_translated_error
 from .platform_setup import async_add_as_found
+from .ptz import STEP_LENGTH, STEP_SPEED, async_step
 from .services import async_register_platform_services
 from .stream_finder import async_find_streams, signal_streams_found
 
@@ -253,7 +253,9 @@ class CgiCamera(CgiCameraEntity, Camera):
             )
 
     @raise_translated_error("ptz_failed")
-    async def async_ptz(self, movement: str, speed: int = 50, duration: float = 0.5) -> None:
+    async def async_ptz(
+        self, movement: str, speed: int = STEP_SPEED, duration: float = STEP_LENGTH
+    ) -> None:
         """Move, wait ``duration`` seconds, stop; 0 keeps moving."""
         self._ptz()
         ptz = self.camera.capabilities.ptz
@@ -264,10 +266,7 @@ class CgiCamera(CgiCameraEntity, Camera):
                 translation_key="ptz_move_not_supported",
                 translation_placeholders={"entity": self.entity_id, "movement": movement},
             )
-        await self.camera.ptz_move(move, speed)
-        if move is not PtzMove.STOP and duration > 0:
-            await asyncio.sleep(duration)
-            await self.camera.ptz_move(PtzMove.STOP)
+        await async_step(self.camera, move, speed, duration)
 
     @raise_translated_error("ptz_failed")
     async def async_ptz_preset(self, action: str, preset: int) -> None:

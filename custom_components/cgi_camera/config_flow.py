@@ -43,7 +43,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import voluptuous as vol
 from yarl import URL
 
-from . import discovery
+from . import discovery, handover
 from .client import (
     AuthError,
     Camera,
@@ -54,6 +54,7 @@ from .client import (
     connect,
     detect,
 )
+from .client.dialects import BY_NAME
 from .client.rtsp import UnsupportedAuth, describe
 from .compat import OptionsFlowBase
 from .const import (
@@ -83,7 +84,7 @@ from .const import (
 )
 from .data import CgiCameraConfigEntry
 from .errors import flow_error
-from .names import clean_name, entry_name
+from .names import camera_title, entry_name, meaningful_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -118,7 +119,8 @@ class _Choice:
         where = f"{camera.host}:{camera.port}"
         if self.entry is not None:
             return f"{entry_name(self.entry)}: {self.entry.data.get(CONF_HOST)} → {where}"
-        title = clean_name(camera.name) or clean_name(camera.model)
+        title = meaningful_name(camera.name) or meaningful_name(camera.model) or (
+            _family(camera))
         details = f"{where}, {camera.dialect or '?'}"
         return f"{title} ({details})" if title else details
 
@@ -136,8 +138,13 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
         data: Mapping[str, Any],
         dialect: str | None = None,
         rtsp_port: int | None = None,
+        *,
+        keep: bool = False,
     ) -> tuple[Camera | None, dict[str, str]]:
         """Connect once with ``data``; return the camera or the flow errors.
+
+        ``keep``: the camera stays open for :meth:`_finish` (it closes it, or hands it
+        to the set-up of the entry it creates); else it is closed here.
 
         The client proves the password (over RTSP where the HTTP API would take any):
         a camera is only returned for a login that was checked, or that nothing on
@@ -167,7 +174,8 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 _LOGGER.debug("Connecting to %s failed: %s", data[CONF_HOST], err)
             return None, {"base": key}
-        await camera.close()
+        if not keep:
+            await camera.close()
         return camera, {}
 
     @staticmethod
@@ -188,7 +196,7 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             user_input[CONF_PORT] = int(user_input[CONF_PORT])
-            camera, errors = await self._try(user_input)
+            camera, errors = await self._try(user_input, keep=True)
             if camera is not None:
                 return await self._finish(camera, user_input)
         return self.async_show_form(
@@ -269,7 +277,7 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {CONF_HOST: camera_found.host, CONF_PORT: camera_found.port,
                     CONF_SSL: False, CONF_VERIFY_SSL: True, **user_input}
-            camera, errors = await self._try(data)
+            camera, errors = await self._try(data, keep=True)
             if camera is not None:
                 return await self._finish(camera, data)
         username = entry.data.get(CONF_USERNAME, "admin") if entry else "admin"
@@ -289,13 +297,14 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
             DOMAIN, self._unique_id(camera, data)
         )
         if known is not None and known.source != SOURCE_IGNORE:
+            await camera.close()
             return self._known_camera(known, camera, data)
-        title = (
-            clean_name(camera.info.name)
-            or clean_name(camera.info.model)
-            or f"Camera {data[CONF_HOST]}"
-        )
-        return self.async_create_entry(title=title, data={**data, **self._learned(camera)})
+        title = camera_title(camera.info.name, camera.info.model, camera.family,
+                             data[CONF_HOST])
+        entry_data = {**data, **self._learned(camera)}
+        # The set-up that follows takes this camera: no second login and discovery.
+        handover.async_park(self.hass, self._unique_id(camera, data), camera, entry_data)
+        return self.async_create_entry(title=title, data=entry_data)
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
         """A MAC of these camera families, or a configured camera's, got an address.
@@ -314,7 +323,8 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
         found = await discovery.async_find_at(self.hass, host, discovery.WEB_PORTS)
         if found is None:
             return self.async_abort(reason="not_supported")
-        name = clean_name(discovery_info.hostname) or host
+        name = meaningful_name(discovery_info.hostname) or camera_title(
+            found.name, found.model, _family(found) or "", host)
         self._picked = _Choice(replace(found, name=name, mac=mac))
         self.context["title_placeholders"] = {"name": name}
         return await self.async_step_discovery_confirm()
@@ -437,8 +447,8 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
 def _placeholders(choice: _Choice) -> dict[str, str]:
     camera = choice.camera
     placeholders = {
-        "name": clean_name(camera.name) or clean_name(camera.model) or camera.host,
-        "model": clean_name(camera.model) or "-",
+        "name": camera_title(camera.name, camera.model, _family(camera) or "", camera.host),
+        "model": meaningful_name(camera.model) or "-",
         "dialect": camera.dialect or "-",
         "host": f"{camera.host}:{camera.port}",
     }
@@ -446,6 +456,12 @@ def _placeholders(choice: _Choice) -> dict[str, str]:
         placeholders["name"] = entry_name(choice.entry)
         placeholders["old_host"] = str(choice.entry.data.get(CONF_HOST))
     return placeholders
+
+
+def _family(camera: discovery.FoundCamera) -> str | None:
+    """The family of the dialect a found camera speaks (None: not known yet)."""
+    known = BY_NAME.get(camera.dialect or "")
+    return known.family if known is not None else None
 
 
 def _without_password(data: Mapping[str, Any] | None) -> dict[str, Any]:

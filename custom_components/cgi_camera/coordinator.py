@@ -3,6 +3,12 @@
 It reads them in one batch per cycle (the controls every cycle, the configuration
 every few, so it is never more than CONFIG_MAX_AGE old) and takes in what each write
 changed; the entities only ever read its data.
+
+It also answers for the camera's login: when any channel had it refused (its own
+refresh, an alarm feed, ONVIF, a command), the camera's latch stops every channel
+from sending it again, and this coordinator's refresh then fails at once, without a
+request, as a refused login: Home Assistant asks for re-authentication (once), and the
+alarm coordinator, which follows this one, stops its feeds.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ from datetime import timedelta
 import logging
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .client import Camera, CameraError, SettingKey, State
+from .client import AuthError, Camera, CameraError, SettingKey, State
 from .const import CONF_SCAN_INTERVAL, CONFIG_MAX_AGE, DEFAULT_SCAN_INTERVAL, DOMAIN
 from .errors import update_errors
 from .names import entry_name
@@ -53,10 +60,31 @@ class SettingsCoordinator(DataUpdateCoordinator[State]):
         # old: a cheap camera's web server survives the requests saved.
         interval = self.update_interval.total_seconds() if self.update_interval else 0
         self._config_every = max(1, int(CONFIG_MAX_AGE // interval)) if interval else 1
+        self._refreshing = False
+        self._unlisten = camera.latch.listen(self._login_refused)
+
+    @callback
+    def _login_refused(self, why: str) -> None:
+        """Another channel had the login refused: report it now (see the module)."""
+        if self._refreshing or isinstance(self.last_exception, ConfigEntryAuthFailed):
+            return  # this refresh (or the last one) reports it already
+        _LOGGER.debug("%s: the login was refused (%s)", self.name, why)
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} login refused {self.name}"
+        )
+
+    async def async_shutdown(self) -> None:
+        self._unlisten()
+        await super().async_shutdown()
 
     async def _async_update_data(self) -> State:
-        with update_errors():
-            state = dict(await self.camera.read_state(config_every=self._config_every))
+        self._refreshing = True
+        try:
+            with update_errors():
+                self.camera.latch.check()  # refused elsewhere: nothing is sent
+                state = dict(await self.camera.read_state(config_every=self._config_every))
+        finally:
+            self._refreshing = False
         if (channels := set(self.camera.capabilities.channels)) != self._channels:
             # A recorder gained channels: the platforms add their entities now, even
             # when no setting changed.
@@ -85,5 +113,8 @@ class SettingsCoordinator(DataUpdateCoordinator[State]):
             return
         try:
             await self.camera.housekeeping()
+        except AuthError as err:
+            self.camera.latch.trip(str(err))  # a refused keep-alive is a refused login
+            _LOGGER.debug("Housekeeping of %s: login refused: %s", self.name, err)
         except CameraError as err:
             _LOGGER.debug("Housekeeping of %s failed: %s", self.name, err)

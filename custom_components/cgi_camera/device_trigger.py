@@ -1,4 +1,5 @@
-"""Device triggers: "<alarm> started/stopped" for every alarm a camera reports."""
+"""Device triggers: "<alarm> started/stopped" for every alarm a camera reports or
+declares (the alarm coordinator's sources: the same as the binary sensors')."""
 
 from __future__ import annotations
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 
 from .client import Camera
 from .const import DOMAIN
-from .names import channel_name, entry_name
+from .names import camera_title, channel_name, meaningful_name
 
 if TYPE_CHECKING:
     from .data import CgiCameraConfigEntry
@@ -75,6 +76,17 @@ def device_identifier(
     return (DOMAIN, _uid(entry))
 
 
+def device_name(entry: CgiCameraConfigEntry, camera: Camera) -> str:
+    """The camera's device name: the entry's title (the user may rename it), unless that
+    is a firmware default or the "Camera <host>" older versions gave a nameless camera:
+    then what :func:`camera_title` calls it."""
+    title = meaningful_name(entry.title)
+    if title is None or title == f"Camera {entry.data.get(CONF_HOST)}":
+        info = camera.info
+        return camera_title(info.name, info.model, camera.family, camera.transport.host)
+    return title
+
+
 def device_info(
     entry: CgiCameraConfigEntry, camera: Camera, channel: int | None = None
 ) -> DeviceInfo:
@@ -84,8 +96,8 @@ def device_info(
     if channel is not None and (ch := camera.capabilities.channels.get(channel)) is not None:
         return _new_device_info(
             identifiers={identifier},
-            name=channel_name(ch.name, entry_name(entry), channel),
-            manufacturer=info.manufacturer or "OEM",
+            name=channel_name(ch.name, device_name(entry, camera), channel),
+            manufacturer=meaningful_name(info.manufacturer) or "OEM",
             model=ch.model,
             sw_version=ch.firmware,
             hw_version=ch.hardware,
@@ -95,8 +107,8 @@ def device_info(
     return DeviceInfo(
         identifiers={identifier},
         connections={(CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
-        name=entry_name(entry),
-        manufacturer=info.manufacturer or "OEM",
+        name=device_name(entry, camera),
+        manufacturer=meaningful_name(info.manufacturer) or "OEM",
         model=info.model,
         serial_number=info.serial,
         sw_version=info.firmware,

@@ -2,10 +2,18 @@
 
 Tree: CGI Camera -> camera -> day (the last two weeks, on the camera's calendar)
 -> recordings of that day, played through :mod:`.recording_view`.
+
+One clock: days and times are the camera's (:attr:`Camera.zone`, what its clock
+said), and the camera's folder and each day's say which clock that is; where the
+camera names no zone, Home Assistant's is assumed and the titles say so. Why the
+camera recorded (its kind) is translated here: media titles are plain text, never
+looked up by the frontend. No thumbnails: no dialect's recording list names a
+picture of the clip (seed 000 §3.20 gives path, size, mode, stream, start only).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from homeassistant.components.media_player.const import MediaClass, MediaType
@@ -18,15 +26,20 @@ from homeassistant.components.media_source import (
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
-from .client import CameraError, Recording
+from .client import CameraError, Recording, RecordingKind
+from .client.clock import DeviceZone, utc_label
 from .const import DOMAIN
 from .data import CgiCameraConfigEntry
 from .names import entry_name
 from .recording_view import decode_path, encode_path, mime_type, recording_url
 
 DAYS = 14  # how far back the browser offers days
+# The translations the titles use (strings.json "selector": plain lists of words).
+_KIND = f"component.{DOMAIN}.selector.recording_kind.options."
+_CLOCK = f"component.{DOMAIN}.selector.media_clock.options."
 
 
 async def async_get_media_source(hass: HomeAssistant) -> CgiCameraMediaSource:
@@ -78,8 +91,12 @@ class CgiCameraMediaSource(MediaSource):
         if not entry_id:
             return self._root()
         entry = self._entry(entry_id)
+        words = await async_get_translations(
+            self.hass, self.hass.config.language, "selector", [DOMAIN])
+        # Read once: the days listed and the times shown come from the same clock.
+        zone = entry.runtime_data.camera.zone
         if not day:
-            return self._days(entry)
+            return self._days(entry, zone, words)
         try:
             wanted = date.fromisoformat(day.partition("/")[0])
         except ValueError as err:
@@ -96,7 +113,7 @@ class CgiCameraMediaSource(MediaSource):
                 translation_key="recordings_failed",
                 translation_placeholders={"camera": entry_name(entry), "error": str(err)},
             ) from err
-        return self._day(entry, wanted, recordings)
+        return self._day(entry, wanted, recordings, zone, words)
 
     def _root(self) -> BrowseMediaSource:
         return _folder(
@@ -104,17 +121,24 @@ class CgiCameraMediaSource(MediaSource):
             [_folder(entry.entry_id, entry.title, None) for entry in self._entries()],
         )
 
-    def _days(self, entry: CgiCameraConfigEntry) -> BrowseMediaSource:
-        today = entry.runtime_data.camera.today()
+    def _days(
+        self, entry: CgiCameraConfigEntry, zone: DeviceZone, words: Mapping[str, str]
+    ) -> BrowseMediaSource:
+        today = dt_util.utcnow().astimezone(zone.tz).date()
         days = [today - timedelta(days=n) for n in range(DAYS)]
         return _folder(
-            entry.entry_id, entry.title,
+            entry.entry_id, f"{entry.title} ({clock_statement(zone, words)})",
             [_folder(f"{entry.entry_id}/{day.isoformat()}", day.isoformat(), None,
                      MediaClass.VIDEO) for day in days],
         )
 
     def _day(
-        self, entry: CgiCameraConfigEntry, day: date, recordings: list[Recording]
+        self,
+        entry: CgiCameraConfigEntry,
+        day: date,
+        recordings: list[Recording],
+        zone: DeviceZone,
+        words: Mapping[str, str],
     ) -> BrowseMediaSource:
         base = f"{entry.entry_id}/{day.isoformat()}"
         children = [
@@ -123,13 +147,36 @@ class CgiCameraMediaSource(MediaSource):
                 identifier=f"{base}/{encode_path(rec.path)}",
                 media_class=MediaClass.VIDEO,
                 media_content_type=mime_type(rec.path),
-                title=f"{dt_util.as_local(rec.start):%H:%M:%S} {rec.kind.value.capitalize()}",
+                title=f"{_clock_time(rec, day, zone)} {kind_name(rec.kind, words)}",
                 can_play=True,
                 can_expand=False,
             )
             for rec in recordings
         ]
-        return _folder(base, f"{entry.title} {day.isoformat()}", children, MediaClass.VIDEO)
+        return _folder(base, f"{entry.title} {day.isoformat()} ({clock_statement(zone, words)})",
+                       children, MediaClass.VIDEO)
+
+
+def _clock_time(rec: Recording, day: date, zone: DeviceZone) -> str:
+    """When ``rec`` started on the camera's clock; with its date when not on ``day``
+    (a camera that changed its zone, or lists a file begun the evening before)."""
+    local = rec.start.astimezone(zone.tz)
+    return f"{local:%H:%M:%S}" if local.date() == day else f"{local:%Y-%m-%d %H:%M:%S}"
+
+
+def clock_statement(zone: DeviceZone, words: Mapping[str, str]) -> str:
+    """Which clock the titles use: ``camera time, UTC+08:00``, or Home Assistant's
+    zone where the camera names none (translated; never a raw key)."""
+    if zone.reported:
+        which, label = "camera", utc_label(zone.offset(dt_util.utcnow()))
+    else:
+        which, label = "home_assistant", str(zone.tz)
+    return words.get(f"{_CLOCK}{which}", "{zone}").replace("{zone}", label)
+
+
+def kind_name(kind: RecordingKind, words: Mapping[str, str]) -> str:
+    """Why the camera recorded, in the user's language."""
+    return words.get(f"{_KIND}{kind.value}") or kind.value.replace("_", " ").capitalize()
 
 
 def _folder(

@@ -58,13 +58,23 @@ _PLACEHOLDERS = frozenset({"device", "camera", "ipcamera", "ip camera", "ipc", "
                            "nvr", "dvr", "video", "unknown", "default"})
 
 
+def meaningful_name(raw: str | None) -> str | None:
+    """``raw`` cleaned, None when nothing is left or only a firmware default is."""
+    name = clean_name(raw)
+    return None if name is None or name.casefold() in _PLACEHOLDERS else name
+
+
+def camera_title(name: str | None, model: str | None, family: str, host: str) -> str:
+    """What a person calls a camera: the name it reports, else its model, else its
+    dialect's family and its host ("param.cgi camera 192.168.1.20")."""
+    return (meaningful_name(name) or meaningful_name(model)
+            or clean_name(f"{family} {host}") or family)
+
+
 def channel_name(raw: str | None, recorder: str, channel: int) -> str:
     """A recorder channel's own name, or "<recorder> channel N" when it has none
     (or only a firmware default such as "Device")."""
-    name = clean_name(raw)
-    if name is None or name.casefold() in _PLACEHOLDERS:
-        return f"{recorder} channel {channel}"
-    return name
+    return meaningful_name(raw) or f"{recorder} channel {channel}"
 
 
 def entry_name(entry: ConfigEntry[Any]) -> str:

@@ -9,8 +9,11 @@ where it is the same device as the CGI one, it adds:
 - the camera's own stream URLs (GetStreamUri), tried before the guessed ones;
 - the preset names (GetPresets) where the CGI cannot list them.
 
-An ONVIF login refused (ONVIF users are often kept apart from the web login) is a
-repair issue, never a re-authentication of the entry: the CGI login works. The one
+An ONVIF login refused at the start (ONVIF users are often kept apart from the web
+login) is a repair issue, not a re-authentication of the entry: the CGI login works.
+A refusal of the login ONVIF had accepted means the password changed on the camera:
+it trips the camera's login latch, which ONVIF shares with the CGI, so no channel
+sends the old password again and the entry asks for re-authentication once. The one
 subscription the camera grants is released at unload; one a crash left behind is
 released at the next start (the camera has only a few slots).
 """
@@ -121,11 +124,11 @@ class OnvifLink:
                 session, data[CONF_HOST], Credentials(data[CONF_USERNAME], data[CONF_PASSWORD]),
                 mac=self.camera.info.mac, serial=self.camera.info.serial,
                 ports=ports, https=data.get(CONF_SSL, False), usual_ports=usual,
+                latch=self.camera.latch,
             )
         except AuthError as err:
-            self.status = "login refused"
             _LOGGER.debug("ONVIF of %s refused the login: %s", entry_name(self.entry), err)
-            self._auth_issue(True)
+            self._login_refused()
             return
         except NotTheSameDevice as err:
             self.status = "another device"
@@ -152,6 +155,15 @@ class OnvifLink:
             _LOGGER.debug("ONVIF of %s stopped answering: %s", entry_name(self.entry), err)
 
     @callback
+    def _login_refused(self) -> None:
+        """ONVIF refused the login: its own account (a repair issue), or the camera's
+        login, latched for every channel (the settings coordinator then asks for
+        re-authentication, once)."""
+        self.status = "login refused"
+        if self.camera.auth_refused is None:
+            self._auth_issue(True)
+
+    @callback
     def _auth_issue(self, needed: bool) -> None:
         if not needed:
             ir.async_delete_issue(self.hass, DOMAIN, auth_issue_id(self.entry))
@@ -175,8 +187,7 @@ class OnvifLink:
         announced = {AlarmSource(kind) for kind in kinds & _ANNOUNCED}
 
         async def refused() -> None:
-            self.status = "login refused"
-            self._auth_issue(True)
+            self._login_refused()
 
         alarms.async_add_feed(feed, sources=announced, on_auth_refused=refused)
 

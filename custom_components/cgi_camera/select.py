@@ -1,4 +1,8 @@
-"""Selects: every setting with a fixed set of options, and the camera's PTZ presets."""
+"""Selects: every setting with a fixed set of options, and the camera's PTZ presets.
+
+The preset select is the dashboard's one way to a preset: the camera's own list where it
+has one (ONVIF may supply it later), else presets 1-5 by number.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from .data import CgiCameraConfigEntry
 from .entity import CgiCameraEntity, CgiSettingDescription, CgiSettingEntity, by_key
 from .errors import raise_translated_error
 from .platform_setup import async_add_as_found, async_add_setting_entities
+from .ptz import unlisted_presets
 
 PARALLEL_UPDATES = 1
 
@@ -54,15 +59,14 @@ async def async_setup_entry(
     entry: CgiCameraConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a select per enumerated setting, and one of the presets the camera lists."""
+    """Add a select per enumerated setting, and one of the PTZ head's presets."""
     async_add_setting_entities(entry, DESCRIPTIONS, CgiSelect, async_add_entities)
     coordinator = entry.runtime_data.coordinator
     caps = coordinator.camera.capabilities
 
     def _preset_list() -> list[str]:
-        # A preset list the camera only answers at a later refresh gets it then.
-        listed = caps.ptz is not None and caps.ptz.presets is not None
-        return [PRESET.key] if listed else []
+        # A head the camera only reports at a later refresh gets it then.
+        return [PRESET.key] if caps.ptz is not None else []
 
     async_add_as_found(
         entry, coordinator, async_add_entities, _preset_list,
@@ -71,7 +75,11 @@ async def async_setup_entry(
 
 
 class PresetSelect(CgiCameraEntity, SelectEntity):
-    """The presets the camera lists; choosing one moves the camera there."""
+    """The head's presets; choosing one moves the camera there.
+
+    Listed presets show as "<number>: <name>"; a head that cannot list them offers
+    ``preset_<n>`` (translated "Preset n") for the first few numbers.
+    """
 
     # The camera never says where it points: the choice shown is ours, not its.
     _attr_assumed_state = True
@@ -84,6 +92,8 @@ class PresetSelect(CgiCameraEntity, SelectEntity):
 
     def _presets(self) -> dict[str, int]:
         ptz = self.camera.capabilities.ptz
+        if ptz is not None and ptz.presets is None:
+            return {f"preset_{number}": number for number in unlisted_presets(ptz)}
         presets = (ptz.presets if ptz else None) or {}
         # Names may repeat or be empty: show the number with them.
         return {f"{number}: {name}": number for number, name in sorted(presets.items())}

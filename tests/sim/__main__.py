@@ -7,7 +7,9 @@
 ``--latency-ms``/``--jitter-ms`` delay every answer, ``--serial`` answers one request at a
 time (the rest queue), as the embedded web servers of these cameras do.
 
-Prints one JSON line per camera, then ``READY``; runs until SIGINT/SIGTERM.
+Prints one JSON line per camera, then ``READY``, then a JSON line per PTZ command a
+camera receives (``{"ptz": {...}, "port": N}``: what scripts/browser_check.py checks a
+button press against); runs until SIGINT/SIGTERM.
 A new dialect plugs in with one entry in :data:`DIALECTS`.
 """
 
@@ -26,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 from .base import SimServer
 from .cgi_action import CgiActionSim
@@ -56,6 +59,23 @@ class Common:
 
 
 Factory = Callable[[CameraSpec, Common], SimServer]
+
+
+class _EchoedPtzLog(list[Any]):
+    """A simulator's ``ptz_log`` that also prints each command it records."""
+
+    def __init__(self, sim: SimServer) -> None:
+        super().__init__()
+        self._sim = sim
+
+    def append(self, command: Any) -> None:
+        super().append(command)
+        print(json.dumps({"ptz": command, "port": self._sim.port}, default=str), flush=True)
+
+
+def _echo_ptz(sim: SimServer) -> None:
+    if hasattr(sim, "ptz_log"):
+        sim.ptz_log = _EchoedPtzLog(sim)
 
 
 def _mac(index: int) -> str:
@@ -266,6 +286,7 @@ async def run(args: argparse.Namespace) -> int:
         common = Common(args.username, args.password, rtsp.port if rtsp else None)
         for spec in specs:
             sim = DIALECTS[spec.dialect][1](spec, common)
+            _echo_ptz(sim)
             make_slow(sim, args, spec.index)
             await sim.start()
             sims.append((spec, sim))

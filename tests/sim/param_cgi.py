@@ -32,7 +32,9 @@ Knobs (plain attributes, flip at runtime)
     basic_auth, lockout_after, lockout_seconds, reboot_downtime, mjpeg_interval,
     digest_auth (HTTP Digest instead of Basic), open_access (no credentials checked at
     all), bare_401 (401 answers carry no error body), hostile ({(type or action, key):
-    raw value} printed instead of the real one), ptz_cap (the ptzCap answer)
+    raw value} printed instead of the real one), ptz_cap (the ptzCap answer),
+    intelligences (getSupportIntelligences' codes; empty: the type is unknown),
+    audio_alarm (whether AudioAbnormal answers)
 Counters / logs
     failed_logins, consecutive_failures, reboots, attach_clients, attach_connects,
     snapshots, set_calls, ptz_log, dangerous_calls, manual_alarms, alarm_outputs, alarms,
@@ -729,6 +731,11 @@ class ParamCgiSim(OnvifCamera):
         self.hardware_ver = "V060101_1"
         self.device_name = ""
         self.alarm_in_num = 0 if variant == "nvr" else 1
+        # getSupportIntelligences' list (IPC; the seed's example, 001 §2.6.15.1.1) and
+        # whether AudioAbnormal answers (IPC but the lite series, 001 §2.6.7).
+        self.intelligences: list[int] = (
+            [0, 1, 7, 8, 10, 14, 20, 21, 23, 29] if variant == "ipc" else [])
+        self.audio_alarm = variant == "ipc"
         self.alarm_out_num = 0 if variant == "nvr" else 1
 
         # --- knobs tests may flip at runtime
@@ -1401,7 +1408,28 @@ class ParamCgiSim(OnvifCamera):
             getters["protocolinfo"] = self._protocol_info
             getters["motionalarmability"] = self._motion_ability
             getters["ipdomeptzid"] = self._dome_ptz_id
+        if self.intelligences:
+            getters["getsupportintelligences"] = self._intelligences
+        if self.audio_alarm:
+            getters["audioabnormal"] = self._audio_abnormal
         return getters
+
+    def _intelligences(self, req: _Req) -> web.Response:
+        # The seed's end marker is garbled by its translation ("intelligenceAnalyRefer
+        # tond=1"); printed as it is.
+        loop = self._loop("intelligenceAnalyse",
+                          [[f"intelligenceAnalyse={n}"] for n in self.intelligences])
+        loop[-1] = "intelligenceAnalyRefer tond=1"
+        return self._lines([f"intelligenceAnalyseCount={len(self.intelligences)}", *loop])
+
+    def _audio_abnormal(self, req: _Req) -> web.Response:
+        # 001 §2.6.7.1's example, spaces and garbled key included; its linkage cut short.
+        return self._lines([
+            "EnableFlag = 0", "suddenRiRefer tonable =1", "riseSensitivity=38",
+            "riseThreshold = 5 0", "suddenDropEnable=1", "dropSensitivity=38",
+            "dropThreshold=88", "weekDayBegin=1", "weekDay=1", "startTime1=5400",
+            "endTime1=21600", "weekDayEnd=1",
+        ])
 
     def _param_setters(self) -> dict[str, Callable[[_Req], web.Response]]:
         setters: dict[str, Callable[[_Req], web.Response]] = {

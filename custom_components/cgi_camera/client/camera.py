@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 import dataclasses
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import Enum
+import functools
 import logging
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Concatenate, Self
 
 import aiohttp
 from yarl import URL
 
 from . import rtsp
+from .clock import DeviceZone
 from .contract import (
     AlarmPoll,
     AlarmPush,
@@ -26,6 +28,7 @@ from .contract import (
     violations,
 )
 from .errors import AuthError, CameraError, NotSupported, ProtocolError
+from .latch import LoginLatch
 from .models import (
     Action,
     AlarmEvent,
@@ -54,6 +57,25 @@ class Fingerprint(Enum):
     NO = 0  # certainly another kind of server
     MAYBE = 1  # it could be, but the host wants a login before it says more
     YES = 2  # certainly this dialect
+    # Only from quick_fingerprint: the first probe could not tell, a second one might
+    # (asked when no other dialect claimed the host).
+    LATER = 3
+
+
+def _latching[S: Camera, **P, R](
+    method: Callable[Concatenate[S, P], Awaitable[R]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """A public call whose refused login trips the camera's latch (see latch.py)."""
+
+    @functools.wraps(method)
+    async def latched(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(self, *args, **kwargs)
+        except AuthError as err:
+            self.latch.trip(str(err))
+            raise
+
+    return latched
 
 
 class Camera(ABC):
@@ -65,6 +87,9 @@ class Camera(ABC):
     """
 
     dialect: ClassVar[str]
+    # What a person may call a camera of this dialect that names itself nothing better
+    # (a neutral description of its API, never a brand): "<family> <host>".
+    family: ClassVar[str]
     default_rtsp_port: ClassVar[int] = 554
     # The dialect's settings (its tables on its wire), set up in its __init__.
     _table: Table[Any]
@@ -86,13 +111,18 @@ class Camera(ABC):
         self.capabilities = Capabilities()
         # Discovery's read, handed to the first read_state() (no second round trip).
         self._handover: State | None = None
-        # Once the device refused our login, nothing is sent again: several loops
-        # (settings, alarm poll, alarm stream) would otherwise each spend a failed
-        # login, and some devices lock the account after five.
-        self.auth_refused: str | None = None
+        # Once the device refused our login, nothing is sent again, by any channel
+        # (settings, alarm poll, alarm stream, ONVIF: the owner hands it the latch):
+        # each would otherwise spend a failed login, and some devices lock the account
+        # after five. The transport checks it before every request.
+        self.latch = LoginLatch()
+        transport.latch = self.latch
         # Zone of a clock the device keeps as bare local time (param_cgi): the
         # owner sets the zone its user lives in; reading and syncing use it.
         self.time_zone: tzinfo = UTC
+        # The device's own UTC offset as its last clock or configuration read said
+        # (set by the dialect that read it); None while it has not said. See zone.
+        self._utc_offset: timedelta | None = None
         self._rtsp_refusal_logged = False
         # Stream URLs the device reports through another service (ONVIF), tried first.
         self.preferred_rtsp: dict[StreamKind, str] = {}
@@ -101,14 +131,18 @@ class Camera(ABC):
         self._preset_goto: Callable[[str], Awaitable[None]] | None = None
         self._snapshots: dict[tuple[StreamKind, str | None, int], asyncio.Future[bytes]] = {}
 
+    @property
+    def auth_refused(self) -> str | None:
+        """Why the device refused our login (the latch); None while it did not."""
+        return self.latch.refused
+
     def _refused(self, why: str, kind: type[AuthError] = AuthError) -> AuthError:
         """Latch a refused login and return the error to raise."""
-        self.auth_refused = why
+        self.latch.trip(why)
         return kind(why)
 
     def _check_refused(self) -> None:
-        if self.auth_refused is not None:
-            raise AuthError(f"not retried after a refused login: {self.auth_refused}")
+        self.latch.check()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.transport.host}:{self.transport.port}>"
@@ -119,6 +153,24 @@ class Camera(ABC):
     @abstractmethod
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
         """Whether the host speaks this dialect. Must not attempt a login."""
+
+    # Where detection asks this dialect's quick fingerprint (lowest first): the ones
+    # whose single request usually gives a sure answer first, the ones whose hosts
+    # often only ask for a login (HTTP 401: "maybe") last.
+    fingerprint_rank: ClassVar[int] = 100
+
+    @classmethod
+    async def quick_fingerprint(cls, transport: Transport) -> Fingerprint:
+        """Detection's first round: :meth:`fingerprint` in one request at most, or
+        :attr:`Fingerprint.LATER` where a second request would be needed (then
+        :meth:`late_fingerprint` is asked, if no other dialect claims the host)."""
+        return await cls.fingerprint(transport)
+
+    @classmethod
+    async def late_fingerprint(cls, transport: Transport) -> Fingerprint:
+        """The second request a LATER from :meth:`quick_fingerprint` put off: YES or
+        NO (a host that only asks for a login is told apart in the first round)."""
+        return Fingerprint.NO
 
     @classmethod
     async def connect(
@@ -159,6 +211,7 @@ class Camera(ABC):
         nothing; :attr:`login_verified` then stays False and the owner tells the
         user that the device takes commands without a password.
         """
+        self._check_refused()
         port = rtsp_port or self.default_rtsp_port
         candidates = self.rtsp_candidates(StreamKind.MAIN, port) + self.rtsp_candidates(
             StreamKind.SUB, port
@@ -193,8 +246,7 @@ class Camera(ABC):
         try:
             await self._login()
         except AuthError as err:
-            if self.auth_refused is None:
-                self.auth_refused = str(err)
+            self.latch.trip(str(err))
             raise
 
     @abstractmethod
@@ -202,6 +254,7 @@ class Camera(ABC):
         """The dialect's login. Set :attr:`login_verified` False when it would have
         accepted any password (then :meth:`verify_login` asks the RTSP server)."""
 
+    @_latching
     async def discover(self) -> None:
         """Find out identity and capabilities (:meth:`_discover`), then read every setting.
 
@@ -228,12 +281,14 @@ class Camera(ABC):
 
     # -- capability gates: the flag found at set-up, and the class's interface ----
 
+    @_latching
     async def list_recordings(self, day: date) -> list[Recording]:
         """The files recorded on ``day`` (the device's own calendar day), oldest first."""
         if not isinstance(self, Recordings) or not self.capabilities.recordings:
             raise NotSupported("this device lists no recordings")
         return await self._list_recordings(day)
 
+    @_latching
     async def open_recording(
         self, path: str, headers: Mapping[str, str] | None = None
     ) -> aiohttp.ClientResponse:
@@ -245,16 +300,30 @@ class Camera(ABC):
             raise NotSupported("this device serves no recordings")
         return await self._open_recording(path, headers)
 
+    @property
+    def zone(self) -> DeviceZone:
+        """The zone the device's clock and calendar run in, as far as it said.
+
+        Its own offset where its clock or configuration reads reported one (no
+        request of its own: the last read's word); else :attr:`time_zone`, its
+        owner's, marked as not reported.
+        """
+        if self._utc_offset is None:
+            return DeviceZone(self.time_zone, reported=False)
+        return DeviceZone.fixed(self._utc_offset)
+
     def today(self) -> date:
         """Today on the device's calendar (recordings are filed by it)."""
-        return datetime.now(self.time_zone).date()
+        return datetime.now(self.zone.tz).date()
 
+    @_latching
     async def read_clock(self) -> datetime | None:
         """The device's clock as an aware time, or None where it cannot be read."""
         return await self._read_clock() if isinstance(self, Clock) else None
 
     # -- settings -------------------------------------------------------------
 
+    @_latching
     async def read_state(self, *, reuse_discovery: bool = False, config_every: int = 1) -> State:
         """Every setting and value, in as few requests as possible.
 
@@ -273,6 +342,7 @@ class Camera(ABC):
     async def _refresh(self) -> None:  # noqa: B027 - optional hook
         """Between two reads: re-ask what set-up could not decide (default: nothing)."""
 
+    @_latching
     async def write(self, key: SettingKey, value: Any, *, channel: int | None = None) -> State:
         """Change one setting (of recorder ``channel``, or of the device when None).
 
@@ -288,6 +358,7 @@ class Camera(ABC):
         """The table's read-modify-write; dialects with write-only settings add theirs."""
         return await self._table.write(key, value, channel)
 
+    @_latching
     async def press(self, action: Action) -> None:
         """Run a one-shot action."""
         if action not in self.capabilities.actions:
@@ -299,6 +370,7 @@ class Camera(ABC):
 
     # -- alarms -------------------------------------------------------------------
 
+    @_latching
     async def poll_alarms(self) -> dict[AlarmSource, bool]:
         """The current state of every alarm source (missing sources are off)."""
         if not isinstance(self, AlarmPoll) or not self.capabilities.alarms:
@@ -314,10 +386,21 @@ class Camera(ABC):
         """
         if not isinstance(self, AlarmPush) or not self.capabilities.alarm_push:
             raise NotSupported("this device pushes no alarms")
-        return self._alarm_stream(idle_timeout)
+        return self._latched_stream(self._alarm_stream(idle_timeout))
+
+    async def _latched_stream(
+        self, stream: AsyncIterator[AlarmEvent | Heartbeat]
+    ) -> AsyncIterator[AlarmEvent | Heartbeat]:
+        try:
+            async for item in stream:
+                yield item
+        except AuthError as err:
+            self.latch.trip(str(err))
+            raise
 
     # -- PTZ --------------------------------------------------------------------
 
+    @_latching
     async def ptz_move(self, move: PtzMove, speed: int = 50) -> None:
         """Start a continuous movement (speed 1-100) or stop."""
         ptz = self.capabilities.ptz
@@ -325,6 +408,7 @@ class Camera(ABC):
             raise NotSupported(f"PTZ {move} is not supported by this device")
         await self._ptz_move(move, ptz.native_speed(speed))
 
+    @_latching
     async def ptz_preset(self, op: PresetOp, preset: int) -> None:
         """Go to, save or delete a preset."""
         ptz = self.capabilities.ptz
@@ -357,6 +441,7 @@ class Camera(ABC):
             preset_max=max(ptz.preset_max, *presets),
         )
 
+    @_latching
     async def ptz_routine(self, key: str) -> None:
         """Run a stored tour, scan or pattern (keys from ``PtzCapabilities.routines``)."""
         ptz = self.capabilities.ptz
@@ -369,6 +454,7 @@ class Camera(ABC):
     @abstractmethod
     async def _snapshot(self, stream: StreamKind) -> bytes: ...
 
+    @_latching
     async def snapshot(
         self, stream: StreamKind = StreamKind.MAIN, url: str | None = None, channel: int = 1
     ) -> bytes:
@@ -443,6 +529,8 @@ class Camera(ABC):
         channel: int = 1,
     ) -> str | None:
         """The first RTSP URL that answers DESCRIBE, without credentials; None if none."""
+        if self.auth_refused is not None:
+            return None  # the login was refused elsewhere: no DESCRIBE carries it
         port = port or self.default_rtsp_port
         if override:
             candidates = [override]
@@ -471,5 +559,8 @@ class Camera(ABC):
         return None
 
     def authenticated_url(self, url: str) -> str:
-        """``url`` with this camera's credentials, percent-encoded."""
+        """``url`` with this camera's credentials, percent-encoded (without them once
+        the login was refused: a stream player must not retry the old password)."""
+        if self.auth_refused is not None:
+            return url
         return rtsp.with_credentials(url, self.credentials.username, self.credentials.password)

@@ -4,6 +4,14 @@ A dialect's class lists the interfaces it implements; only those capability flag
 may be set by its discovery (a device may lack what its dialect can do: probes
 narrow, never widen, what the class implements). :func:`violations` checks it, and
 :meth:`Camera.discover` refuses a discovery that breaks it.
+
+Alarms known before the first one: ``capabilities.alarms`` are the sources the
+dialect's own poll reads (which needs :class:`AlarmPoll`); ``declared_alarms`` (no
+interface needed) are the others its configuration says the device can raise -- a
+detection it supports, switched on or not, whose alarms only a push stream or ONVIF
+report. The alarm owner gives each an entity, off, once some feed reporting its kind
+is there; kinds nothing declares appear when first reported. Both are sources on the
+device's own channels, at most :data:`~.limits.MAX_ALARM_SOURCES` together.
 """
 
 from __future__ import annotations
@@ -15,15 +23,18 @@ from datetime import date, datetime
 
 import aiohttp
 
+from . import limits
 from .models import (
     Action,
     AlarmEvent,
+    AlarmKind,
     AlarmSource,
     Capabilities,
     Heartbeat,
     PresetOp,
     PtzMove,
     Recording,
+    SettingKey,
     StreamKind,
 )
 
@@ -71,7 +82,8 @@ class Recordings(ABC):
 
     @abstractmethod
     async def _list_recordings(self, day: date) -> list[Recording]:
-        """The files recorded on ``day`` (the device's calendar day), oldest first."""
+        """The files recorded on ``day`` (the device's calendar day, in its
+        :attr:`~.camera.Camera.zone`), oldest first, with aware start times."""
 
     @abstractmethod
     async def _open_recording(
@@ -102,7 +114,11 @@ class Clock(ABC):
 
     @abstractmethod
     async def _read_clock(self) -> datetime | None:
-        """The device's clock as an aware time; None where this device cannot say."""
+        """The device's clock as an aware time; None where this device cannot say.
+
+        Where the same answer states the device's zone, the dialect keeps it in
+        ``_utc_offset`` (what :attr:`~.camera.Camera.zone` reports): no extra request.
+        """
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +152,53 @@ def allowed_flags(cls: type) -> list[str]:
     return [rule.flag for rule in RULES if issubclass(cls, rule.interface)]
 
 
+# A device's detection switch -> the alarm that detection raises.
+DETECTIONS: Mapping[SettingKey, AlarmKind] = {
+    SettingKey.MOTION_DETECTION: AlarmKind.MOTION,
+    SettingKey.NIGHT_MOTION_DETECTION: AlarmKind.MOTION,
+    SettingKey.ALARM_INPUT: AlarmKind.IO_INPUT,
+    SettingKey.OCCLUSION_DETECTION: AlarmKind.TAMPER,
+    SettingKey.REGION_DETECTION: AlarmKind.INTRUSION,
+    SettingKey.FIRE_DETECTION: AlarmKind.FIRE,
+}
+
+
+def declare_detections(capabilities: Capabilities) -> None:
+    """Declare the alarm of each detection switch the device has, on or off: an
+    automation may be written before the user switches it on, and the entity must
+    not come and go with the switch. (Recorder channels declare their own.)"""
+    for key in capabilities.settings:
+        if (kind := DETECTIONS.get(key)) is not None:
+            capabilities.declared_alarms.add(AlarmSource(kind))
+
+
 def violations(camera: object, capabilities: Capabilities) -> list[str]:
-    """The flags ``capabilities`` sets that ``camera``'s class does not implement."""
-    return [
+    """The flags ``capabilities`` sets that ``camera``'s class does not implement,
+    and alarm sources beyond what the device has (see the module docstring)."""
+    found = [
         f"{type(camera).__name__} sets {rule.flag} without implementing "
         f"{rule.interface.__name__}"
         for rule in RULES
         if rule.is_set(capabilities) and not isinstance(camera, rule.interface)
     ]
+    return found + alarm_violations(camera, capabilities)
+
+
+def alarm_violations(camera: object, capabilities: Capabilities) -> list[str]:
+    """Alarm sources a discovery must not declare: on a channel the device does not
+    have, an index past the input limit, more than the source limit."""
+    name = type(camera).__name__
+    known = capabilities.alarms | capabilities.declared_alarms
+    channels = set(capabilities.channels) or {1}
+    found = [
+        f"{name} declares the alarm {source.key} on a channel it does not have"
+        for source in sorted(known) if source.channel not in channels
+    ]
+    found += [
+        f"{name} declares the alarm {source.key} past {limits.MAX_ALARM_INPUTS} inputs"
+        for source in sorted(known) if not 0 < source.index <= limits.MAX_ALARM_INPUTS
+    ]
+    if len(known) > limits.MAX_ALARM_SOURCES:
+        found.append(f"{name} declares {len(known)} alarm sources (at most "
+                     f"{limits.MAX_ALARM_SOURCES})")
+    return found

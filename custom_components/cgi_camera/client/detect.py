@@ -1,10 +1,16 @@
 """Find out which dialect a host speaks, then log in exactly once.
 
-Every dialect's fingerprint runs first and none of them sends credentials. A
-dialect that is sure wins; otherwise the dialects that could not tell without a
-login ("maybe": the host answers HTTP 401) are tried in order, until one fits or
-the host refuses a login. A wrong password therefore costs one failed login on
-the device (param_cgi devices lock the account after five).
+Every dialect's fingerprint runs first and none of them sends credentials. The
+first sure one wins, so they are asked in the order of their ``fingerprint_rank``:
+one request each that usually settles it (uid_xml, cgi_action) before the ones
+whose hosts often answer only "log in first" (param_cgi, cgi_message); a probe that
+would need a second request (cgi_action's POST form) waits for a second round, which
+only a host nothing else recognised gets. On a camera that answers one request at a
+time in a few hundred milliseconds each request is felt: most cameras are known after
+one or two. Otherwise the dialects that could not tell without a login ("maybe": the
+host answers HTTP 401) are tried in the dialects' order, until one fits or the host
+refuses a login. A wrong password therefore costs one failed login on the device
+(param_cgi devices lock the account after five).
 
 A host no fingerprint recognised is not trusted with more than HTTP
 authentication: while guessing, :attr:`Transport.identified` is False, so no
@@ -14,6 +20,7 @@ access log), and the login is Digest when the host's 401 offered Digest.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 import logging
 
 import aiohttp
@@ -47,28 +54,45 @@ async def detect(
         session, host, port, https=https, timeout=DETECT_TIMEOUT, verify_ssl=verify_ssl
     )
     reached = False
-    maybe: list[type[Camera]] = []
-    for cls in DIALECTS:
+
+    async def ask(cls: type[Camera],
+                  probe: Callable[[Transport], Awaitable[Fingerprint]]) -> Fingerprint:
+        nonlocal reached
         try:
-            verdict = await cls.fingerprint(transport)
+            verdict = await probe(transport)
         except ConnectError:
             if not reached:
                 raise  # the host itself is unreachable: no point asking further
             _LOGGER.debug("%s fingerprint of %s:%s failed to connect", cls.dialect, host, port)
-            continue
+            return Fingerprint.NO
         except CameraError as err:
             reached = True
             _LOGGER.debug("%s fingerprint of %s:%s: %s", cls.dialect, host, port, err)
-            continue
+            return Fingerprint.NO
         reached = True
+        return verdict
+
+    maybe: list[type[Camera]] = []
+    later: list[type[Camera]] = []
+    for cls in sorted(DIALECTS, key=lambda known: known.fingerprint_rank):
+        verdict = await ask(cls, cls.quick_fingerprint)
         if verdict is Fingerprint.YES:
             _LOGGER.debug("%s:%s speaks %s", host, port, cls.dialect)
             return await _connect(cls, transport, credentials)
         if verdict is Fingerprint.MAYBE:
             maybe.append(cls)
+        elif verdict is Fingerprint.LATER:
+            later.append(cls)
+    if not maybe:
+        # The second round is for hosts nothing recognised: one that asked for a
+        # login on another dialect's path has that path.
+        for cls in later:
+            if await ask(cls, cls.late_fingerprint) is Fingerprint.YES:
+                _LOGGER.debug("%s:%s speaks %s", host, port, cls.dialect)
+                return await _connect(cls, transport, credentials)
     # Guessing from here on: HTTP authentication only, never query-string credentials.
     transport.identified = False
-    for cls in maybe:
+    for cls in sorted(maybe, key=DIALECTS.index):
         _LOGGER.debug("%s:%s may speak %s; trying one login", host, port, cls.dialect)
         try:
             camera = await _connect(cls, transport, credentials)

@@ -102,13 +102,27 @@ class SettingKey(StrEnum):
     ANTI_FLICKER_MODE = "anti_flicker_mode"  # off / auto / 50hz / 60hz
     # Read-only values
     WIFI_STATUS = "wifi_status"
-    FIRMWARE_VERSION = "firmware_version"
+    # The firmware version is DeviceInfo.firmware (the device registry), never a setting.
     PLATFORM_VERSION = "platform_version"
     KERNEL_VERSION = "kernel_version"
     MQTT_SERVER = "mqtt_server"  # push targets: configured on the device, shown only
     MQTT_TOPIC = "mqtt_topic"
     PLATFORM_SERVER = "platform_server"
     PLATFORM_WS_SERVER = "platform_ws_server"
+
+
+# What an enum-like read-only value (a VALUE setting with options) reads as when the
+# device sends a wire value its dialect does not know. Not listed in a setting's
+# options: every entity of such a value offers it besides them.
+UNKNOWN_STATE = "unknown"
+# Every state an SD card (or a recorder's disk) is reported in, by any dialect: each
+# dialect maps its own wire values onto these (its SD_CARD_STATUS options).
+SD_CARD_STATES = frozenset({
+    "normal", "no_card", "no_disk", "removed", "unformatted", "unpartitioned",
+    "formatting", "mounting", "mounted", "unmounting", "unmounted", "write_protected",
+    "write_timeout", "sleeping", "connection_failed", "abnormal", "failed",
+    "uninitialized", "storage_on", "storage_off", UNKNOWN_STATE,
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +134,8 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     step: float = 1
+    # An ENUM's choices; a VALUE's states when it is enum-like (vocabulary words, never
+    # wire values; may repeat where two wire values read the same).
     options: tuple[str, ...] = ()
     unit: str | None = None
     # The device cannot report this value: the last value written is shown.
@@ -317,6 +333,10 @@ class Capabilities:
     alarms: set[AlarmSource] = field(default_factory=set)
     # The device pushes alarms over a long-lived stream (else they are polled).
     alarm_push: bool = False
+    # Alarms the device's configuration says it can raise (a detection it supports,
+    # switched on or not) that its poll does not read: they get their entity, off,
+    # once a feed reporting their kind is there (see contract.py).
+    declared_alarms: set[AlarmSource] = field(default_factory=set)
     # Camera channels of a recorder; empty on a single camera.
     channels: dict[int, ChannelInfo] = field(default_factory=dict)
     # Settings of each recorder channel (state keys ``(key, channel)``).

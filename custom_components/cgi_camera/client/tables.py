@@ -178,6 +178,9 @@ class Table[G: Group]:
         self._boot: datetime | None = None
         # What each read last answered; a read that failed (or never ran) has none.
         self._answers: dict[Read, State] = {}
+        # Answers discovery just read (adopt's values): the next read takes them as
+        # they are instead of asking the device again.
+        self._fresh: set[Read] = set()
         self._refreshes = 0  # reads so far
         self._full_next = True  # the first read, and the one after a camera failure
 
@@ -193,7 +196,9 @@ class Table[G: Group]:
         """Take these fields of ``group`` (with the settings they become) as this device's.
 
         ``values`` is the answer that found them: a group read only at set-up keeps
-        its values from it. Returns whether anything was taken.
+        its values from it, and the next read of any other group takes them instead of
+        asking again (discovery's first read costs no second round trip). Returns
+        whether anything was taken.
         """
         found = list(settings)
         if not found:
@@ -207,8 +212,13 @@ class Table[G: Group]:
         for fld, setting in found:
             fields[fld.key] = (group, fld)
             target[setting.key] = setting
-        if not group.poll and values is not None:
-            self._static.update(self.decode(group, values, channel))
+        if values is not None:
+            decoded = self.decode(group, values, channel)
+            if not group.poll:
+                self._static.update(decoded)
+            else:
+                self._answers[(id(group), channel)] = decoded
+                self._fresh.add((id(group), channel))
         return True
 
     def fields(self, channel: int | None = None) -> dict[SettingKey, tuple[G, Field]]:
@@ -268,7 +278,9 @@ class Table[G: Group]:
         full, self._full_next = self._full_next, True  # stays set if this read raises
         self._refreshes += 1
         reads = self._reads()
-        due = self._due(reads, config_every, full)
+        fresh, self._fresh = self._fresh, set()
+        due = [read for read in self._due(reads, config_every, full)
+               if (id(read[0]), read[1]) not in fresh]
         failures: list[CameraError] = []
         for group, channel in due:
             slot = (id(group), channel)
@@ -280,8 +292,8 @@ class Table[G: Group]:
                 self._answers.pop(slot, None)
                 continue
             self._answers[slot] = self.decode(group, values, channel)
-        if due and len(failures) == len(due):
-            raise failures[0]
+        if due and len(failures) == len(due) and not fresh:
+            raise failures[0]  # nothing answered at all (discovery's answers count)
         self._full_next = False
         state: State = {**self._static, **self.assumed}
         for group, channel in reads:

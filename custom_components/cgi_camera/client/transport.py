@@ -30,6 +30,7 @@ from yarl import URL
 
 from .digest import Challenge, DigestAuth, answerable, best_digest, parse_challenges
 from .errors import CameraError, ConnectError, ProtocolError, SSLVerifyError, Timeout
+from .latch import LoginLatch
 
 # A request body, or a function making it when the request is sent (see Transport.send).
 Body = bytes | str | Callable[[], bytes | str] | None
@@ -147,6 +148,9 @@ class Transport:
         # when detection only guesses ("maybe"). Credentials that would land in the
         # host's access log (query strings) go only to identified hosts.
         self.identified = True
+        # The camera's refused-login latch (set by its owner): once tripped, nothing
+        # more is sent to this host, from any channel (see latch.py).
+        self.latch: LoginLatch | None = None
 
     def use_auth(self, credentials: Credentials, mode: AuthMode = "basic") -> None:
         """Authenticate every later request with ``credentials`` (HTTP Basic/Digest)."""
@@ -228,8 +232,10 @@ class Transport:
         :meth:`use_auth`) signs the request and answers one 401 challenge at most.
         ``data`` may be a function making the body: it is called once the request
         has its slot, so a timestamp in it (ONVIF's WS-Security) does not age in
-        the queue.
+        the queue. Nothing is sent once the camera's login latch tripped.
         """
+        if self.latch is not None:
+            self.latch.check()
         if auth is not None or self.auth_mode is None:
             return await self._send_once(method, url, data, limit, timeout, headers, auth)
         sent = self._authorization(method, url)
@@ -284,6 +290,8 @@ class Transport:
         A compressed answer is refused (:class:`ProtocolError`): an endless stream
         has no size to cap, so every byte read must be a byte received.
         """
+        if self.latch is not None:
+            self.latch.check()
         limit = timeout if timeout is not None else self.timeout
         budget = aiohttp.ClientTimeout(total=None, sock_connect=limit, sock_read=limit)
         sent = self._authorization("GET", url) if self.auth_mode else None

@@ -10,21 +10,33 @@ smallest one (``uid_xml``); ``tests/test_dialect_contract.py`` checks all of thi
 
 The required core (abstract in ``Camera``):
 
-- ``dialect`` (its name), ``fingerprint(transport)`` (classmethod; YES / MAYBE / NO,
-  and never a login: no credentials go out on a guess).
+- ``dialect`` (its name), ``family`` (a neutral description of its API a person can
+  read: a camera that names itself nothing better is "<family> <host>"),
+  ``fingerprint(transport)`` (classmethod; YES / MAYBE / NO, and never a login: no
+  credentials go out on a guess). Enum-like read-only values declare their states as
+  the field's ``options`` (wire value -> a word of the shared vocabulary, e.g.
+  ``models.SD_CARD_STATES``) and decode a wire value they do not know to
+  ``models.UNKNOWN_STATE``. ``fingerprint_rank``: where detection asks it (one-request
+  sure answers first, hosts that often answer only 401 last); a fingerprint that needs
+  a second request answers LATER from ``quick_fingerprint`` and asks it in
+  ``late_fingerprint`` (cgi_action's POST form): only a host nothing else recognised
+  gets that one.
 - ``_login()``: authenticate once. ``Camera.login`` wraps it with the **refused-login
-  latch**: every :class:`AuthError` out of a login sets ``auth_refused``, and nothing
-  is sent again (``_check_refused()`` before a request; raise through
+  latch** (``client/latch.py``: one per camera, shared with its ONVIF side channel):
+  every :class:`AuthError` out of a login or a public call trips it, and no channel
+  sends anything again (the transport checks it before every request; raise through
   ``self._refused(why)`` when the device refuses later, e.g. on a stream). A login
   that would have accepted any password sets ``login_verified = False``;
   ``Camera.connect`` then has the RTSP server check it (``verify_login``).
 - ``_discover()``: fill ``self.info`` (a MAC or serial as the identity) and
   ``self.capabilities``, and hand every settings group the device answered to the
-  table: ``self._table.adopt(group, [(field, setting), ...], channel)``. Probe as the
-  spec documents (only a clear "not supported" ends a capability; an ambiguous
-  failure asks the next documented probe). ``Camera.discover`` then checks the flags
-  against the interfaces and makes the first read, which the owner gets without a
-  second round trip via ``read_state(reuse_discovery=True)``.
+  table: ``self._table.adopt(group, [(field, setting), ...], channel, values)``, with
+  the answer that found it (``values``: the first read takes it instead of asking
+  again; it must be what ``fetch`` returns). Probe as the spec documents (only a clear
+  "not supported" ends a capability; an ambiguous failure asks the next documented
+  probe). ``Camera.discover`` then checks the flags against the interfaces and makes
+  the first read (only the groups discovery did not just read), which the owner gets
+  without a second round trip via ``read_state(reuse_discovery=True)``.
 - ``_press(action)``, ``_snapshot(stream)``, ``rtsp_candidates(stream, port)``.
 - Settings: describe them as tables -- ``tables.Group`` subclasses (the dialect's
   address of a get/set pair) holding ``tables.Field`` s -- and give
@@ -65,6 +77,12 @@ interface          implement                                   allows the flag
 ``Clock``          ``_read_clock``                             the ``sync_time`` action
 =================  ==========================================  ==========================
 
+Alarms known before the first one: what the poll reads goes in ``capabilities.alarms``;
+any other alarm the device's configuration says it can raise (a detection it has,
+switched on or not) in ``capabilities.declared_alarms`` -- ``contract.declare_detections``
+does it for the shared detection switches. Their entities exist, off, once a feed
+reporting their kind does (see ``contract.py``); the rest appear when first reported.
+
 The public calls (``ptz_move``, ``poll_alarms``, ``list_recordings``, ``read_clock``,
 ``write``, ...) belong to ``Camera``: they check the flag and the interface before
 the dialect is asked, so a dialect never overrides them.
@@ -78,7 +96,8 @@ from .cgi_message import CgiMessageCamera
 from .param_cgi import ParamCgiCamera
 from .uid_xml import UidXmlCamera
 
-# param_cgi last: a host that wants a login before saying anything is "maybe" its.
+# The order "maybe" logins are tried in (fingerprints go by their fingerprint_rank):
+# param_cgi last, a host that wants a login before saying anything is "maybe" its.
 DIALECTS: tuple[type[Camera], ...] = (
     UidXmlCamera, CgiMessageCamera, CgiActionCamera, ParamCgiCamera
 )

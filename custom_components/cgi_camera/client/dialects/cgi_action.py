@@ -66,7 +66,7 @@ import time
 from typing import Any
 
 from ..camera import JPEG_MAGIC, Camera, Fingerprint
-from ..contract import AlarmPoll, Clock, PtzControl
+from ..contract import AlarmPoll, Clock, PtzControl, declare_detections
 from ..errors import (
     AuthError,
     CameraError,
@@ -77,6 +77,7 @@ from ..errors import (
     UnsupportedDevice,
 )
 from ..models import (
+    UNKNOWN_STATE,
     Action,
     AlarmKind,
     AlarmSource,
@@ -323,8 +324,9 @@ def _enum(key: SettingKey, name: str, options: Mapping[int, str]) -> Field:
 
 
 def _value(key: SettingKey, name: str, unit: str | None = None,
-           decode: Decode | None = None) -> Field:
-    return Field(key=key, name=name, kind=SettingKind.VALUE, unit=unit, decode=decode)
+           decode: Decode | None = None, options: Mapping[int, str] | None = None) -> Field:
+    return Field(key=key, name=name, kind=SettingKind.VALUE, unit=unit, decode=decode,
+                 options=options)
 
 
 def _text(raw: Any) -> str | None:
@@ -336,9 +338,10 @@ def _text(raw: Any) -> str | None:
     return str(raw).strip()[:MAX_TEXT] or None
 
 
-# 003 §32.1 storage status -> the SD vocabulary param_cgi uses too.
-STORAGE_STATUS = {-1: "no_card", 0: "no_card", 1: "normal", 2: "unformatted",
-                  3: "formatting", 4: "abnormal"}
+# 003 §32.1 storage status (0 None, 1 Ready, 2 Need To Format, 3 Formatting, 4 Error,
+# "other Unknown") -> the shared SD card states (models.SD_CARD_STATES).
+STORAGE_STATUS = {0: "no_card", 1: "normal", 2: "unformatted", 3: "formatting",
+                  4: "abnormal"}
 STORAGE_SD = 5  # 003 §32.1 device type 5 = SD
 # 003 §14.3 (3 and 4 are both "disabled" in the seed; 0 appears in its example).
 WIFI_STATUS = {1: "not_enabled", 2: "connected", 3: "disabled", 4: "disabled",
@@ -361,17 +364,17 @@ def _storage(data: dict[str, Any]) -> dict[str, Any]:
     dev = next((d for d in devs if _int(d.get("type"), -1) == STORAGE_SD), devs[0] if devs
                else None)
     if dev is None:
-        return {"total_storage": None, "remaining_storage": None, "status": -1}
+        return {"total_storage": None, "remaining_storage": None, "status": 0}
     return {"total_storage": dev.get("total_storage"),
             "remaining_storage": dev.get("remaining_storage"), "status": dev.get("status")}
 
 
 def _storage_status(raw: Any) -> str:
-    return STORAGE_STATUS.get(_int(raw, 99), "unknown")
+    return STORAGE_STATUS.get(_int(raw, 99), UNKNOWN_STATE)
 
 
 def _wifi_status(raw: Any) -> str:
-    return WIFI_STATUS.get(_int(raw, 0), "unknown")
+    return WIFI_STATUS.get(_int(raw, 0), UNKNOWN_STATE)
 
 
 def _port(raw: Any) -> int | None:
@@ -386,17 +389,19 @@ GROUPS: tuple[_Group, ...] = (
     _group("getMotionDetConf", (
         _sw(K.MOTION_DETECTION, "md_enable"), _num(K.MOTION_SENSITIVITY, "md_sensitivity", 1, 5),
     ), set="setMotionDetConf", readonly=_ALARM_RO),
+    # Alarm configuration beside motion detection (the input, occlusion, region and
+    # fire alarms and their sensitivities): set up once, configuration cadence.
     _group("getAlarmInConf", (_sw(K.ALARM_INPUT, "alarm_enable"),),
-           set="setAlarmInConf", readonly=_ALARM_RO),
+           set="setAlarmInConf", readonly=_ALARM_RO, cadence=Cadence.CONFIG),
     _group("getODAlarmConf", (_sw(K.OCCLUSION_DETECTION, "alarm_enable"),),
-           set="setODAlarmConf", readonly=_ALARM_RO),
+           set="setODAlarmConf", readonly=_ALARM_RO, cadence=Cadence.CONFIG),
     # The seed gives the region alarm the motion key names (003 §30); taken as written.
     _group("getRegInvConf", (
         _sw(K.REGION_DETECTION, "md_enable"), _num(K.REGION_SENSITIVITY, "md_sensitivity", 1, 5),
-    ), set="setRegInvConf", readonly=_ALARM_RO),
+    ), set="setRegInvConf", readonly=_ALARM_RO, cadence=Cadence.CONFIG),
     _group("getIVSConf", (
         _sw(K.FIRE_DETECTION, "enable"), _num(K.FIRE_SENSITIVITY, "sensitivity", 1, 5),
-    ), set="setIVSConf", readonly=_ALARM_RO),
+    ), set="setIVSConf", readonly=_ALARM_RO, cadence=Cadence.CONFIG),
     _group("getAencConf", (
         _sw(K.AUDIO, "enable"), _num(K.MICROPHONE_VOLUME, "volume_in", 0, 15),
         _num(K.VOLUME, "volume_out", 0, 15),
@@ -423,14 +428,13 @@ GROUPS: tuple[_Group, ...] = (
     _group("getStorageInfo", (
         _value(K.SD_TOTAL, "total_storage", "MB", _number),
         _value(K.SD_FREE, "remaining_storage", "MB", _number),
-        _value(K.SD_CARD_STATUS, "status", decode=_storage_status),
+        _value(K.SD_CARD_STATUS, "status", decode=_storage_status, options=STORAGE_STATUS),
     ), flatten=_storage, cadence=Cadence.CONFIG),
     _group("getWifiStatus", (
-        _value(K.WIFI_STATUS, "status", decode=_wifi_status),
+        _value(K.WIFI_STATUS, "status", decode=_wifi_status, options=WIFI_STATUS),
         _value(K.WIFI_SIGNAL, "signal", decode=_number),
     ), cadence=Cadence.CONFIG),
-    _group("getSysConfig", (
-        _value(K.FIRMWARE_VERSION, "version", decode=_text),
+    _group("getSysConfig", (  # its "version" is the firmware: DeviceInfo, not a setting
         _value(K.PLATFORM_VERSION, "pf_version", decode=_text),
         _value(K.KERNEL_VERSION, "kernel_version", decode=_text),
     ), poll=False),
@@ -471,6 +475,7 @@ class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
     """A camera speaking the cgi_action dialect."""
 
     dialect = DIALECT
+    family = "JSON CGI camera"  # what sets it apart: JSON answers to /action/cgi_action
 
     def __init__(
         self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
@@ -498,14 +503,30 @@ class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
 
     # -- requests -----------------------------------------------------------------
 
+    # One request that rarely leaves a doubt ("error user/pwd" to no credentials).
+    fingerprint_rank = 20
+
     @classmethod
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
+        verdict = await cls.quick_fingerprint(transport)
+        return await cls.late_fingerprint(transport) if verdict is Fingerprint.LATER else verdict
+
+    @classmethod
+    async def quick_fingerprint(cls, transport: Transport) -> Fingerprint:
         # No user and pwd at all: no password is judged, so it is no login attempt.
         resp = await transport.get(PATH, (("action", "getSysConfig"), ("json", "{}")))
         if resp.status == 404:
-            # Firmware without the GET path may still take POST /action/<action>
-            # (no credentials, so again no login attempt; digest §2 fallback).
-            resp = await _post(transport, "getSysConfig", "{}")
+            return Fingerprint.LATER  # no GET path: maybe the POST form (late_fingerprint)
+        return cls._verdict(resp)
+
+    @classmethod
+    async def late_fingerprint(cls, transport: Transport) -> Fingerprint:
+        # Firmware without the GET path may still take POST /action/<action> (no
+        # credentials, so again no login attempt; digest §2 fallback).
+        return cls._verdict(await _post(transport, "getSysConfig", "{}"))
+
+    @staticmethod
+    def _verdict(resp: Response) -> Fingerprint:
         if resp.status != 200:
             return Fingerprint.NO
         text = resp.text().strip()
@@ -662,6 +683,9 @@ class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
         if isinstance(io, dict) and "status" in io:
             caps.alarms.add(AlarmSource(AlarmKind.IO_INPUT, 1, 1))
             caps.actions.add(Action.OPEN_DOOR)
+        # Motion, occlusion, region, fire: configured here, reported only by ONVIF
+        # (the MQTT/platform pushes have no documented payload).
+        declare_detections(caps)
         if await self._discover_ptz():
             caps.ptz = PtzCapabilities(
                 moves=frozenset(PTZ_CODES), speed_min=1, speed_max=PTZ_SPEED_MAX,

@@ -45,7 +45,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from ..camera import JPEG_MAGIC, Camera, Fingerprint
-from ..contract import Clock, PtzControl
+from ..contract import Clock, PtzControl, declare_detections
 from ..digest import best_digest, parse_challenges
 from ..errors import (
     AuthDowngrade,
@@ -58,6 +58,7 @@ from ..errors import (
 )
 from ..limits import MAX_PRESETS, cap_count
 from ..models import (
+    UNKNOWN_STATE,
     Action,
     DeviceInfo,
     PresetOp,
@@ -101,9 +102,10 @@ SPELLINGS: dict[str, tuple[str, ...]] = {
     "Signal": ("WifiSignal", "SignalStrength"),
 }
 
-# 004 §3.5.1 RecordDevice "SD status flag".
+# 004 §3.5.1 RecordDevice "SD status flag" -> the shared SD card states ("0 dev off,
+# 1 dev on": the storage device, not the card).
 SD_STATUS = {
-    "0": "off", "1": "on", "2": "removed", "3": "formatting", "4": "mounted",
+    "0": "storage_off", "1": "storage_on", "2": "removed", "3": "formatting", "4": "mounted",
     "5": "unmounted", "6": "write_protected", "7": "uninitialized", "8": "mounting",
     "9": "unmounting",
 }
@@ -273,10 +275,10 @@ def _enum(
 
 def _value(
     key: SettingKey, param: str, parse: Callable[[str], Any] | None = None,
-    unit: str | None = None,
+    unit: str | None = None, options: Mapping[str, str] | None = None,
 ) -> Field:
     return Field(key=key, name=param, kind=SettingKind.VALUE, writable=False, unit=unit,
-                 decode=parse)
+                 decode=parse, options=options)
 
 
 def _uptime(raw: str) -> timedelta:
@@ -327,7 +329,8 @@ GROUPS: tuple[_Group, ...] = (
         _sw(K.RECORDING, "Mode"),
     ), plain=("Loop", "Mode", "StreamType", "Event", "Lenght")),
     _group("record", "RecordDevice", (  # 004 §3.5.1; no query documented
-        _value(K.SD_CARD_STATUS, "SDStatus", lambda raw: SD_STATUS.get(raw.strip(), raw)),
+        _value(K.SD_CARD_STATUS, "SDStatus",
+               lambda raw: SD_STATUS.get(raw.strip(), UNKNOWN_STATE), options=SD_STATUS),
         _value(K.SD_TOTAL, "TotalSpace", leading_int, "MB"),
         # Derived: total minus "UsedSpace" (see _Codec.decode).
         _value(K.SD_FREE, "UsedSpace", leading_int, "MB"),
@@ -556,6 +559,7 @@ class CgiMessageCamera(Camera, PtzControl, Clock):
     """A camera speaking the cgi_message dialect."""
 
     dialect = DIALECT
+    family = "Message CGI camera"  # what sets it apart: the <Message> envelope of /cgi/
 
     def __init__(
         self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
@@ -571,6 +575,9 @@ class CgiMessageCamera(Camera, PtzControl, Clock):
         self._jpeg_missing = False  # /jpgimage answered 404: stills come from MJPEG
 
     # -- detection and login ------------------------------------------------------
+
+    # Usually behind HTTP authentication (401: "maybe").
+    fingerprint_rank = 40
 
     @classmethod
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
@@ -741,6 +748,8 @@ class CgiMessageCamera(Camera, PtzControl, Clock):
         self.capabilities.actions |= {Action.REBOOT, Action.SYNC_TIME}
         if any(g.area == "camera" for g in self._table.groups()):
             self.capabilities.actions.add(Action.RESET_IMAGE)
+        # Only ONVIF reports them (no alarm state in this CGI): entities once it does.
+        declare_detections(self.capabilities)
 
     async def _discover_group(self, group: _Group) -> None:
         answer = await self._probe(
@@ -767,7 +776,8 @@ class CgiMessageCamera(Camera, PtzControl, Clock):
             setting = reported_setting(fld, found_range)
             if setting is not None:
                 taken.append((fld, setting))
-        self._table.adopt(group, taken)
+        # The get's answer: the first read takes it as it is (none: asked then).
+        self._table.adopt(group, taken, values=read or None)
 
     async def _discover_ptz(self) -> None:
         found = await self._ranges("ptz", "PTZCtrlInfo", ("PTZCtrlInfo", "All"))

@@ -45,6 +45,7 @@ from ..errors import (
     UnsupportedDevice,
 )
 from ..models import (
+    UNKNOWN_STATE,
     Action,
     AlarmEvent,
     AlarmKind,
@@ -218,11 +219,19 @@ RECORD_DIR_STATUS = {
     "0": "normal", "1": "connection_failed", "2": "unformatted", "3": "write_protected",
     "4": "abnormal", "5": "no_card", "6": "sleeping",
 }
+
+
+def _state(table: Mapping[str, str]) -> Decode:
+    """A status code -> its shared state; a code the seed does not list reads as unknown."""
+    return lambda raw: table.get(raw.strip(), UNKNOWN_STATE)
+
+
 _WHITE_LED = (_sw(K.WHITE_LIGHT, "WhiteLedManualMode"),)
 # The SD card as the record directory lists it: the documented second source of
 # what deviceDiskInfo reports.
 _RECORD_DIR = _group("param.cgi", "recordDirInfo", (
-    _value(K.SD_CARD_STATUS, "status", options=RECORD_DIR_STATUS),
+    _value(K.SD_CARD_STATUS, "status", options=RECORD_DIR_STATUS,
+           decode=_state(RECORD_DIR_STATUS)),
     _value(K.SD_TOTAL, "totalspace", unit="MB", decode=_number),
     _value(K.SD_FREE, "freeSpace", unit="MB", decode=_number),
 ), camera=False, cadence=Cadence.CONFIG)
@@ -273,7 +282,8 @@ IPC_GROUPS: tuple[_Group, ...] = (
     _group("param.cgi", "recordPolicy", (_sw(K.RECORD_SCHEDULE, "RecordOpenFlag"),),
            carry=("StreamId", "DiskGroupId"), cadence=Cadence.CONFIG),
     _group("param.cgi", "deviceDiskInfo", (
-        _value(K.SD_CARD_STATUS, "diskStatus", options=DISK_STATUS),
+        _value(K.SD_CARD_STATUS, "diskStatus", options=DISK_STATUS,
+               decode=_state(DISK_STATUS)),
         _value(K.SD_TOTAL, "diskTotalSize", unit="MB", decode=_number),
         _value(K.SD_FREE, "diskFreeSize", unit="MB", decode=_number),
     ), camera=False, alternate=_RECORD_DIR, cadence=Cadence.CONFIG),
@@ -306,6 +316,15 @@ ALARM_TYPES: dict[tuple[int, int], AlarmKind] = {
     (6, 28): AlarmKind.OBJECT_LEFT, (6, 29): AlarmKind.OBJECT_REMOVED,
     (6, 33): AlarmKind.TAMPER, (6, 34): AlarmKind.VIDEO_LOSS,
     (9, 52): AlarmKind.SMART_MOTION, (9, 55): AlarmKind.PERSON, (9, 58): AlarmKind.PERSON,
+}
+# getSupportIntelligences' analyses (001 §2.6.15.1.2) -> the kind of their alarm
+# (the ALARM_TYPES record each raises); the others raise none this vocabulary has.
+ANALYSIS_KINDS: dict[int, AlarmKind] = {
+    0: AlarmKind.INTRUSION, 1: AlarmKind.SMART_MOTION, 2: AlarmKind.PERSON,
+    3: AlarmKind.PERSON, 4: AlarmKind.INTRUSION, 7: AlarmKind.LINE_CROSSING,
+    8: AlarmKind.LINE_CROSSING, 9: AlarmKind.LOITERING, 10: AlarmKind.LOITERING,
+    11: AlarmKind.OBJECT_LEFT, 12: AlarmKind.OBJECT_REMOVED, 16: AlarmKind.VIDEO_LOSS,
+    19: AlarmKind.TAMPER, 28: AlarmKind.FIRE, 29: AlarmKind.FIRE, 30: AlarmKind.FIRE,
 }
 # Kinds whose "ended" record the seed never promises ("record and disk alarm only
 # alarm trigger, no end state"); smart analytics are events, not states.
@@ -372,6 +391,7 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
     """An IPC or NVR speaking the param_cgi dialect."""
 
     dialect = DIALECT
+    family = "param.cgi camera"  # what sets it apart: /cgi-bin/param.cgi
 
     def __init__(
         self, transport: Transport, credentials: Credentials, *, auth_hint: str | None = None
@@ -392,6 +412,9 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
         self._alarm_sources: set[AlarmSource] = set()
 
     # -- requests -----------------------------------------------------------------
+
+    # Sure with query-string firmware; Basic-auth hosts answer 401 ("maybe").
+    fingerprint_rank = 30
 
     @classmethod
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
@@ -602,6 +625,10 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
         if not self._nvr:
             await self._decide("ptz", self._settle_ptz)
         self._discover_alarms()
+        if not self._nvr:
+            # Recorders only poll, which never sees the analyses' momentary records.
+            await self._decide("smart analyses", self._settle_analyses)
+            await self._decide("audio alarm", self._settle_audio_alarm)
         with _optional():
             ports = kv.first(await self._get("param.cgi", (("action", "get"),
                                                           ("type", "devicePort"))))
@@ -737,7 +764,7 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
              if fld.key is K.MOTION_SENSITIVITY and channel is None and self._sensitivity
              else fld.setting())
             for fld in group.fields if group.reports(values.get(fld.name))
-        ], channel)
+        ], channel, values)  # the answer: the first read takes it as it is
 
     async def _settle_ptz(self) -> bool:
         """PTZ: ``ptzCap``, then ``listPreset`` (same CGI) when it cannot tell."""
@@ -833,9 +860,42 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
         # IPCs push over alarm.cgi?action=attach; recorders and lite models are polled.
         caps.alarm_push = not self._nvr
 
-    def _declare_alarm(self, source: AlarmSource) -> None:
+    def _declare_alarm(self, source: AlarmSource, *, momentary: bool = False) -> None:
+        """A source this device can raise, with its entity from set-up. The poll
+        reads it, unless it is momentary (no end state: only the push reports it)."""
         if self._accepts(source):
-            self.capabilities.alarms.add(source)
+            caps = self.capabilities
+            (caps.declared_alarms if momentary else caps.alarms).add(source)
+
+    async def _settle_analyses(self) -> bool:
+        """The smart analyses the camera has (getSupportIntelligences, 001 §2.6.15.1).
+
+        Each one's alarm is declared whether the analysis is switched on or not: an
+        automation may be written before it is, and its switch is the camera's.
+        """
+        try:
+            found = await self._ask(("param.cgi", (
+                ("action", "get"), ("type", "getSupportIntelligences"), ("cameraID", "1"))))
+        except AMBIGUOUS as err:
+            _LOGGER.debug("%s: smart analyses undecided (%s)", self, err)
+            return False
+        for key, value in found[1] if found else []:
+            if key.lower() == "intelligenceanalyse":
+                kind = ANALYSIS_KINDS.get(_int(value, -1))
+                if kind is not None:
+                    self._declare_alarm(AlarmSource(kind), momentary=True)
+        return True
+
+    async def _settle_audio_alarm(self) -> bool:
+        """AudioAbnormal (001 §2.6.7, IPC but the lite series): the sound alarm (1/12)."""
+        try:
+            found = await self._ask(("param.cgi", (("action", "get"), ("type", "AudioAbnormal"))))
+        except AMBIGUOUS as err:
+            _LOGGER.debug("%s: audio alarm undecided (%s)", self, err)
+            return False
+        if found is not None and any(k.lower() == "enableflag" for k, _v in found[1]):
+            self._declare_alarm(AlarmSource(AlarmKind.AUDIO))
+        return True
 
     def _accepts(self, source: AlarmSource) -> bool:
         """Whether an alarm source is one of this device's (and within the caps).

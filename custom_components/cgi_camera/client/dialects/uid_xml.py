@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import Enum
 import logging
 import re
@@ -29,10 +29,11 @@ from typing import Any
 import aiohttp
 
 from ..camera import Camera, Fingerprint
-from ..clock import wall_clock
-from ..contract import Clock, PtzControl, Recordings
+from ..clock import utc_offset, wall_clock
+from ..contract import Clock, PtzControl, Recordings, declare_detections
 from ..errors import AuthError, CommandError, NotSupported, ProtocolError, Timeout
 from ..models import (
+    UNKNOWN_STATE,
     Action,
     DeviceInfo,
     PresetOp,
@@ -145,8 +146,19 @@ def _sw(key: SettingKey, attr: str, param: str | None = None) -> Field:
 
 
 def _value(key: SettingKey, attr: str, parse: Callable[[str], Any] | None = None,
-           unit: str | None = None) -> Field:
-    return Field(key=key, name=attr, kind=SettingKind.VALUE, decode=parse, unit=unit)
+           unit: str | None = None, options: Mapping[str, str] | None = None) -> Field:
+    return Field(key=key, name=attr, kind=SettingKind.VALUE, decode=parse, unit=unit,
+                 options=options)
+
+
+# getDevState sd1/sd2 -> the shared SD card states. GUESS: 000 §3.25 shows only "0" and
+# documents no meaning; read as 0 = no card, 1 = a card in use (the simulator's
+# reading too). Any other value is unknown rather than guessed.
+SD_STATE = {"0": "no_card", "1": "normal"}
+
+
+def _sd_state(raw: str) -> str:
+    return SD_STATE.get(raw.strip(), UNKNOWN_STATE)
 
 
 K = SettingKey
@@ -212,8 +224,8 @@ GROUPS: tuple[_Group, ...] = (
     _group(
         "/cgi-bin/getDevState",
         (
-            _value(K.SD_CARD_STATUS, "sd1"),
-            _value(K.SD_CARD_2_STATUS, "sd2"),
+            _value(K.SD_CARD_STATUS, "sd1", _sd_state, options=SD_STATE),
+            _value(K.SD_CARD_2_STATUS, "sd2", _sd_state, options=SD_STATE),
             _value(K.MEMORY_FREE, "MemFree", _kib, unit="kB"),
             _value(K.BOOT_TIME, "run_time", _uptime),
         ),
@@ -272,10 +284,10 @@ def _failed(answer: Element | _Probe) -> bool:
     return answer is _Probe.FAULT or answer is _Probe.UNCLEAR
 
 
-def _device_time(text_: str, offset: timedelta) -> datetime:
-    """A device wall-clock time (``offset`` ahead of UTC) as an aware UTC time."""
+def _device_time(text_: str, zone: tzinfo) -> datetime:
+    """A device wall-clock time (in ``zone``) as an aware UTC time."""
     try:
-        return (wall_clock(text_) - offset).replace(tzinfo=UTC)
+        return wall_clock(text_).replace(tzinfo=zone).astimezone(UTC)
     except (ValueError, ArithmeticError) as err:  # year 10**20, or year 1 minus 8 h
         raise ProtocolError(f"impossible device time {text_[:40]!r}") from err
 
@@ -284,6 +296,7 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
     """A camera speaking the uid_xml dialect."""
 
     dialect = DIALECT
+    family = "XML CGI camera"  # what sets it apart: XML answers to /cgi-bin/ with a uid
 
     def __init__(
         self, transport: Transport, credentials: Any, *, auth_hint: str | None = None
@@ -296,11 +309,13 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
         self._table: Table[_Group] = Table(self, self.capabilities, _Codec(),
                                            self._fetch, self._store)
         self._gen000 = False
-        self._utc_offset = timedelta(0)
         self._listed: dict[str, None] = {}  # recording paths listed (an ordered set)
         self._probe_timeout: Timeout | None = None
 
     # -- detection ------------------------------------------------------------
+
+    # One request, a sure answer either way (the open getinfo, or 002's fault).
+    fingerprint_rank = 10
 
     @classmethod
     async def fingerprint(cls, transport: Transport) -> Fingerprint:
@@ -455,6 +470,8 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
             # Nothing answered in time: the camera is busy or gone, not featureless.
             raise self._probe_timeout
         await self._discover_extras()
+        # Only ONVIF reports them (no alarm state in this CGI): entities once it does.
+        declare_detections(self.capabilities)
 
     async def _mac(self, info: Mapping[str, str], *, unclear: bool) -> str | None:
         """The MAC: getinfo's (000), else the network settings' (002), else the
@@ -507,7 +524,7 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
                 _LOGGER.debug("%s: %s unreadable (%s)", self, group.path, err)
                 continue
             if not self._table.adopt(group, table_settings(
-                    [f for f in group.fields if f.name in values])):
+                    [f for f in group.fields if f.name in values]), values=values):
                 continue
             if group.path == "/cgi-bin/getDevState":
                 self._gen000 = True
@@ -516,7 +533,7 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
         c = self.capabilities
         c.actions.add(Action.REBOOT)
         clock = await self._probe("/cgi-bin/time")
-        if isinstance(clock, Element):  # syncing needs the zone it reports
+        if isinstance(clock, Element):  # syncing and recordings need the zone it reports
             self._utc_offset = _tz_offset(attrs(clock))
             c.actions.add(Action.SYNC_TIME)
         if self._gen000:
@@ -577,7 +594,7 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
         values = attrs(await self._call("/cgi-bin/time"))
         # The zone may have changed since discovery: both come from the same answer.
         self._utc_offset = _tz_offset(values)
-        return _device_time(values.get("current_time", ""), self._utc_offset)
+        return _device_time(values.get("current_time", ""), self.zone.tz)
 
     async def _write(self, key: SettingKey, value: Any, channel: int | None) -> State:
         if channel is None and key in (K.WHITE_LIGHT, K.WHITE_LIGHT_BRIGHTNESS,
@@ -618,7 +635,7 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
         elif action is Action.TRIGGER_ALARM:
             await self._call("/cgi-bin/setManualInputAlarm")
         elif action is Action.SYNC_TIME:
-            now = datetime.now(UTC) + self._utc_offset
+            now = datetime.now(self.zone.tz)
             await self._call(
                 "/cgi-bin/time",
                 (
@@ -668,7 +685,7 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
             values = attrs(item)
             path = values.get("filepath", "")  # attrs() strips the seed's trailing space
             try:
-                start = _device_time(values.get("start_time", ""), self._utc_offset)
+                start = _device_time(values.get("start_time", ""), self.zone.tz)
             except ProtocolError:
                 continue
             if not _RECORDING_PATH.fullmatch(path) or ".." in path:
@@ -709,9 +726,6 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
             await self._relogin(generation)
         raise AuthError("session refused right after login")  # pragma: no cover
 
-    def today(self) -> date:
-        return (datetime.now(UTC) + self._utc_offset).date()
-
     def rtsp_candidates(self, stream: StreamKind, port: int) -> list[str]:
         # The seeds document no live path; these are what devices of this family use.
         base = f"rtsp://{self.transport.host}:{port}"
@@ -727,11 +741,12 @@ _RECORD_MODES = {"2": RecordingKind.SCHEDULED, "4": RecordingKind.MOTION,
                  "8": RecordingKind.ALARM}
 
 
-def _tz_offset(values: Mapping[str, str]) -> timedelta:
-    """``GMT+08:00`` -> +8 h (read as UTC+8, the way these firmwares label China)."""
+def _tz_offset(values: Mapping[str, str]) -> timedelta | None:
+    """``GMT+08:00`` -> +8 h (read as UTC+8, the way these firmwares label China);
+    None when the answer names no zone (then the owner's is assumed)."""
     match = _TZ_RE.search(values.get("timezone", ""))
     if match is None:
-        return timedelta(0)
+        return None
     sign = -1 if match.group(1) == "-" else 1
-    return sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
+    return utc_offset(sign * (int(match.group(2)) * 60 + int(match.group(3) or 0)))
 

@@ -7,9 +7,19 @@ challenges, never Basic). WS-Security tokens are signed in the camera's clock: t
 offset is read with the unauthenticated GetSystemDateAndTime, and read again once
 when a request is refused as not authorised (a clock that jumped), which allows a
 single retry of that request — never a loop. A refusal that came only after the
-camera held the request for a while is retried once with a fresh token as well. The
-camera's time in an answer (PullMessages' CurrentTime) that no latency explains is
-followed at once, so a clock that jumped during a long poll costs no refused token.
+camera held the request for a while (its token aged there) is no verdict on the
+password: the clock is read again and, if the camera answers promptly now, the
+request is retried once with a fresh token; a camera that held or dropped a request
+is asked its time (unsigned) before the next signed one, so nothing signed goes into
+a camera that is not answering. The camera's time in an answer (PullMessages'
+CurrentTime) that no latency explains is followed at once, so a clock that jumped
+during a long poll costs no refused token.
+
+Logins: a refusal that stands is final for this client (nothing signed is sent again).
+Once the camera had accepted these credentials, a refusal means they changed on the
+camera: it trips the camera's login latch (``latch``, shared with its CGI), so no
+channel to the camera sends them again. Before that, the camera's ONVIF users may
+simply be others than its web users: only ONVIF stops.
 """
 
 from __future__ import annotations
@@ -23,10 +33,20 @@ import time
 
 from yarl import URL
 
-from ..errors import NotSupported, ProtocolError
+from ..errors import ConnectError, NotSupported, ProtocolError, Timeout
+from ..latch import LoginLatch
 from ..safe_xml import Element
 from ..transport import Credentials, Transport
-from .const import ACTIONS, BODY_LIMIT, CLOCK_SLACK, DEVICE, DEVICE_PATH, TOKEN_AGED_AFTER
+from .const import (
+    ACTIONS,
+    BODY_LIMIT,
+    CLOCK_SLACK,
+    DEVICE,
+    DEVICE_PATH,
+    PRE_AUTH,
+    PROMPT_WITHIN,
+    TOKEN_AGED_AFTER,
+)
 from .device import DeviceService, parse_system_time
 from .errors import NotAuthorized, SoapFault
 from .events import EventService
@@ -37,6 +57,10 @@ from .soap import content_type, element, envelope, read_body
 from .wsse import security_header
 
 _LOGGER = logging.getLogger(__name__)
+
+
+# A camera tells its time in whole seconds, and tokens carry whole seconds too.
+_HALF_SECOND = timedelta(milliseconds=500)
 
 
 def _utc_now() -> datetime:
@@ -59,11 +83,24 @@ class OnvifClient:
         device_url: str | URL | None = None,
         time_offset: timedelta | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        latch: LoginLatch | None = None,
     ) -> None:
         self.transport = transport
         self.credentials = credentials
         if credentials is not None:
             transport.use_auth(credentials, "digest")
+        # The camera's refused-login latch (see the module docstring); the transport
+        # checks it before every request.
+        self.latch = latch
+        if latch is not None:
+            transport.latch = latch
+        # A signed request that needs a login was answered: the credentials are the
+        # camera's (the pre-authentication ones prove nothing).
+        self.accepted = False
+        # Why ONVIF refused them, once it did: nothing signed is sent again.
+        self.refused: str | None = None
+        # The camera held or dropped a request: ask its time before signing again.
+        self._unsure = False
         self.device_url = URL(device_url) if device_url is not None else transport.url(DEVICE_PATH)
         self._clock = clock
         self._offset = time_offset
@@ -132,8 +169,9 @@ class OnvifClient:
         camera = parse_system_time(body)
         self._clock_reads += 1
         if camera is not None:
-            # The camera read its clock somewhere between sending and receiving.
-            self._offset = camera - (sent + (received - sent) / 2)
+            # The camera read its clock somewhere between sending and receiving, and
+            # told it in whole seconds (so half a second later, on average).
+            self._offset = camera + _HALF_SECOND - (sent + (received - sent) / 2)
             _LOGGER.debug("%r clock offset %.1f s", self, self._offset.total_seconds())
         return self._offset
 
@@ -231,25 +269,89 @@ class OnvifClient:
         moved, the request is sent once more. Raises the taxonomy's errors.
         """
         target = url if url is not None else self.service_url(service)
-        sign = self.credentials is not None
+        if self.credentials is None:
+            return await self._exchange(operation, body, target, False, headers, timeout)
+        if self.refused is not None:
+            raise NotAuthorized(f"not retried after a refused login: {self.refused}",
+                                clock_related=False, soap=False)
+        if self._unsure:
+            await self._answers_promptly()
         reads_before, used = self._clock_reads, self._offset
-        started = time.monotonic()
         try:
-            return await self._exchange(operation, body, target, sign, headers, timeout)
+            return await self._signed(operation, body, target, headers, timeout)
         except NotAuthorized as refused:
-            if not (sign and refused.clock_related):
-                raise
-            if time.monotonic() - started >= TOKEN_AGED_AFTER:
+            if not refused.clock_related:
+                raise self._login_refused(refused) from None
+            if refused.held:
                 # The camera held the request (a stall, a busy server) and checked the
-                # token's timestamp late: a fresh token is not a second guess at the
-                # password.
+                # token's timestamp late: no verdict on the password. A fresh token,
+                # in a clock read just now, once the camera answers promptly again.
+                self._unsure = True
+                await self._answers_promptly()
                 _LOGGER.debug("%r %s refused after a long wait; retrying", self, operation)
             elif not await self._clock_moved(reads_before, used):
-                raise
+                raise self._login_refused(refused) from None
             else:
                 _LOGGER.debug("%r %s refused with a stale clock offset; retrying", self,
                               operation)
-        return await self._exchange(operation, body, target, sign, headers, timeout)
+        try:
+            return await self._signed(operation, body, target, headers, timeout)
+        except NotAuthorized as refused:
+            if refused.held:
+                self._unsure = True
+                raise Timeout(f"{self!r} {operation}: the camera holds requests longer than "
+                              "a signed one stays valid") from None
+            raise self._login_refused(refused) from None
+
+    async def _signed(
+        self,
+        operation: str,
+        body: Element,
+        url: URL,
+        headers: Sequence[Element],
+        timeout: float | None,
+    ) -> Element:
+        """One signed exchange; marks a refusal that came late (``held``), and a camera
+        that held or dropped it (``_unsure``)."""
+        sent: list[float] = []
+        try:
+            answer = await self._exchange(operation, body, url, True, headers, timeout, sent)
+        except NotAuthorized as refused:
+            # From when it left: a wait for the transport's slot ages no token.
+            refused.held = bool(sent) and time.monotonic() - sent[-1] >= TOKEN_AGED_AFTER
+            raise
+        except ConnectError:
+            self._unsure = True
+            raise
+        if operation not in PRE_AUTH:
+            self.accepted = True
+        return answer
+
+    async def _answers_promptly(self) -> None:
+        """Read the camera's clock (unsigned) before a signed request goes out again.
+
+        Raises the transport's error, or :class:`Timeout` when the answer took so long
+        that a token would age on the way: then nothing signed is sent (each refusal
+        of an aged token is a failed login to firmware that counts them).
+        """
+        started = time.monotonic()
+        try:
+            await self.read_clock()
+        except (NotSupported, SoapFault, ProtocolError, NotAuthorized) as err:
+            # It will not tell (or only signed): nothing to learn; sign as before.
+            _LOGGER.debug("%r no clock to check the camera by: %s", self, err)
+        else:
+            if time.monotonic() - started >= PROMPT_WITHIN:
+                raise Timeout(f"{self!r} answers too slowly for a signed request")
+        self._unsure = False
+
+    def _login_refused(self, refused: NotAuthorized) -> NotAuthorized:
+        """A refusal that stands: final for this client; the camera's (its latch) once
+        the camera had accepted these credentials."""
+        self.refused = str(refused)
+        if self.accepted and self.latch is not None:
+            self.latch.trip(f"ONVIF: {refused}")
+        return refused
 
     async def _exchange(
         self,
@@ -259,12 +361,16 @@ class OnvifClient:
         sign: bool,
         headers: Sequence[Element] = (),
         timeout: float | None = None,
+        sent: list[float] | None = None,
     ) -> Element:
+        """One request; ``sent`` gets the moment it left (after its slot's wait)."""
         credentials = self.credentials if sign else None
 
         def data() -> bytes:
             # Made when the request is sent, not when it joins the camera's queue: a
             # token that waited behind a long poll would reach the camera stale.
+            if sent is not None:
+                sent.append(time.monotonic())
             items = [copy.deepcopy(h) for h in headers]
             if credentials is not None:
                 items.insert(0, security_header(

@@ -89,3 +89,12 @@ CLOCK_SLACK: Final = 1.0
 # A WS-Security refusal this long after sending may be the token having aged while the
 # camera held the request (cameras accept a few seconds of difference).
 TOKEN_AGED_AFTER: Final = 3.0
+# A camera that took this long to tell its time (unsigned) would let a token age on
+# its way: nothing signed is sent to it until it answers faster.
+PROMPT_WITHIN: Final = 3.0
+# Operations a device answers before authentication (ONVIF Core, access class
+# PRE_AUTH): their answer proves nothing about the login.
+PRE_AUTH: Final = frozenset({
+    "GetSystemDateAndTime", "GetServices", "GetServiceCapabilities", "GetCapabilities",
+    "GetWsdlUrl", "GetEndpointReference",
+})

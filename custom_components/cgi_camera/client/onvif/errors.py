@@ -62,6 +62,9 @@ class NotAuthorized(AuthError):
         super().__init__(message)
         self.clock_related = clock_related
         self.soap = soap
+        # The refusal came long after sending: the camera held the request, and its
+        # token may have aged there (set by the client that sent it).
+        self.held = False
 
 
 class ServiceNotFound(NotSupported):

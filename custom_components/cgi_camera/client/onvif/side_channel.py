@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 
 from ..errors import CameraError, CommandError, NotSupported, ProtocolError
+from ..latch import LoginLatch
 from ..limits import MAX_PRESETS, cap
 from ..models import AlarmKind, StreamKind
 from ..transport import Credentials, Transport
@@ -55,16 +56,21 @@ class OnvifSideChannel:
         ports: Iterable[int] = (),
         https: bool = False,
         usual_ports: Iterable[int] = USUAL_PORTS,
+        latch: LoginLatch | None = None,
     ) -> OnvifSideChannel:
         """Find, log in, check the identity and read the media profiles.
 
+        ``latch`` is the camera's refused-login latch (its CGI's): nothing is sent once
+        it tripped, and a refusal of credentials ONVIF had accepted trips it.
         Raises :class:`NotSupported` (no ONVIF, or :class:`NotTheSameDevice`),
         :class:`AuthError` (ONVIF refused the login) and the transport's errors.
         """
+        if latch is not None:
+            latch.check()
         endpoint = await find_onvif(session, host, ports, https=https, usual_ports=usual_ports)
         client = OnvifClient(
             Transport(session, host, endpoint.port, https=https), credentials,
-            device_url=endpoint.url, time_offset=endpoint.time_offset,
+            device_url=endpoint.url, time_offset=endpoint.time_offset, latch=latch,
         )
         await client.connect()
         if not await same_device(client, mac=mac, serial=serial):

@@ -9,7 +9,7 @@ are often minutes (or years) wrong, so the caller passes the camera's time.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import hashlib
 import os
 
@@ -37,7 +37,8 @@ def security_header(
 ) -> Element:
     """A ``wsse:Security`` header element signed for ``camera_now``."""
     nonce = os.urandom(NONCE_SIZE) if nonce is None else nonce
-    created = zulu(camera_now)
+    # Whole seconds, rounded (truncating would sign up to a second in the past).
+    created = zulu(camera_now + timedelta(milliseconds=500))
     security = etree.Element(f"{{{WSSE}}}Security")
     token = etree.SubElement(security, f"{{{WSSE}}}UsernameToken")
     etree.SubElement(token, f"{{{WSSE}}}Username").text = username
