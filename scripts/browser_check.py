@@ -7,10 +7,13 @@
 
 1. logs in through Home Assistant's login form,
 2. opens every camera's device page (a PNG of each in ``.demo/screenshots/``) and fails
-   on raw translation keys, entities named "Device" and "Unavailable" entities,
+   on raw translation keys and states, names that say nothing ("Device", "IPCamera",
+   "Camera 127.0.0.1"), clumsy sizes, "Unavailable" entities, and a page without the
+   entities its camera must have (:data:`EXPECTED_TEXTS`, before any alarm),
 3. raises an alarm on a simulator (the camera's own manual-alarm CGI) and measures how
    long the device page takes to show it (must be under 1 s),
 4. opens a recording in the media browser and expects a video element with a source,
+   under a day folder that states its clock,
 5. presses "PTZ left" on a PTZ camera's device page and expects its simulator to receive
    a move left, then a stop.
 
@@ -82,6 +85,18 @@ DEFAULT_NAMES = frozenset({"IPCamera", "IP Camera", "IPC", "Camera"})
 ADDRESS_NAME = re.compile(r"^Camera \d{1,3}(\.\d{1,3}){3}$")
 # A state shown as its raw key (no_card, not_enabled): an untranslated enum option.
 RAW_STATE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+# A size in a unit it does not read well in ("0.064 GB" for 64 MB, "12.000 GB").
+CLUMSY_SIZE = re.compile(r"\b(0\.0\d*|\d+\.\d{3,}) ?[kMGT]B\b")
+# How a media folder states its clock ("camera time, UTC+08:00", "Home Assistant time, …").
+CLOCK_STATED = re.compile(r"\((camera time, UTC[+-]\d\d:\d\d|Home Assistant time\b)")
+# What the device page of a demo camera must show before any alarm was raised: its PTZ
+# controls, and the alarm sensors its configuration declares (issue 13, points 1 and 4).
+EXPECTED_TEXTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("uid_xml", "000"): ("PTZ left", "PTZ step length", "PTZ preset", "Motion"),
+    ("param_cgi", "ipc"): ("PTZ left", "PTZ preset", "Alarm input 1", "Sound", "Intrusion",
+                           "SD card used"),
+    ("cgi_action", "cbt"): ("Alarm input 1",),
+}
 
 # All text nodes under a node, shadow roots included (innerText stops at them).
 DEEP_TEXT_JS = """
@@ -269,9 +284,17 @@ def text_problems(texts: Iterable[str], *, healthy: bool = True) -> list[str]:
             problems.append(f"a name that says nothing: {text!r}")
         elif RAW_STATE.match(text):
             problems.append(f"raw state or key shown: {text!r}")
+        elif CLUMSY_SIZE.search(text):
+            problems.append(f"a size in the wrong unit or precision: {text!r}")
         elif healthy and text == "Unavailable":
             problems.append('"Unavailable" shown on a healthy camera')
     return problems
+
+
+def missing_texts(texts: Iterable[str], expected: Iterable[str]) -> list[str]:
+    """The expected entity names a page does not show."""
+    shown = set(texts)
+    return [f"no {name!r} on the page" for name in expected if name not in shown]
 
 
 def tools_problem(path: Path = CHROMIUM) -> str | None:
@@ -373,7 +396,10 @@ async def check_device_pages(page: Page, base: str, cams: Sequence[Camera],
         shot = SCREENSHOTS / f"device-{cam.dialect}-{cam.variant}{child}.png"
         await page.screenshot(path=str(shot))
         outcome.screenshots.append(shot)
-        found = text_problems(await deep_texts(page))
+        texts = await deep_texts(page)
+        found = text_problems(texts)
+        if not cam.parent:
+            found += missing_texts(texts, EXPECTED_TEXTS.get((cam.dialect, cam.variant), ()))
         outcome.problems += [f"device page {label}: {p}" for p in found]
         log(f"device page {label}: {'OK' if not found else f'{len(found)} problem(s)'}")
 
@@ -474,6 +500,9 @@ async def check_media(page: Page, base: str, cam: Camera, outcome: Outcome,
         await browse.get_by_text(step, exact=True).first.click(timeout=PAGE_TIMEOUT_MS)
     video = page.locator("video")
     await video.first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    # The day's folder says which clock its days and times are on (issue 13, point 5).
+    if not any(CLOCK_STATED.search(text) for text in await deep_texts(page)):
+        outcome.problems.append("media browser: the day folder does not say its clock")
     handle = await video.first.element_handle()
     await page.wait_for_function("(v) => !!(v.currentSrc || v.src)", arg=handle)
     src = str(await handle.evaluate("(v) => v.currentSrc || v.src"))

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from scripts.browser_check import (
+    CLOCK_STATED,
     Camera,
     attach_devices,
     chromium_problem,
+    missing_texts,
     sim_cameras,
     slug,
     text_problems,
@@ -64,6 +66,7 @@ def test_text_problems_flags_raw_keys_device_names_and_unavailable() -> None:
         "Unavailable",
         "IPCamera", "Camera 127.0.0.1", "Camera 10.0.0.7 (front)", "JSON CGI camera 127.0.0.1",
         "no_card", "Not formatted", "1.2.3_build", "by IPCamera", "by OEM",
+        "0.064 GB", "12.000 GB", "64 MB", "14.9 GB",
     ]
     assert text_problems(texts) == [
         "raw translation key: 'component.cgi_camera.entity.switch.ir.name'",
@@ -74,6 +77,8 @@ def test_text_problems_flags_raw_keys_device_names_and_unavailable() -> None:
         "a name that says nothing: 'Camera 127.0.0.1'",
         "raw state or key shown: 'no_card'",
         "a name that says nothing: 'by IPCamera'",
+        "a size in the wrong unit or precision: '0.064 GB'",
+        "a size in the wrong unit or precision: '12.000 GB'",
     ]
 
 
@@ -107,3 +112,14 @@ def test_tools_problem_names_what_is_missing(
     assert "requirements/browser.txt" in (tools_problem(chromium) or "")
     monkeypatch.setattr("importlib.util.find_spec", lambda name: object())
     assert tools_problem(chromium) is None
+
+
+def test_missing_texts_names_what_a_page_lacks() -> None:
+    missing = missing_texts(["PTZ left", "Motion"], ("PTZ left", "Sound"))
+    assert missing == ["no 'Sound' on the page"]
+
+
+def test_the_clock_statement_is_recognised() -> None:
+    assert CLOCK_STATED.search("MC400L 2026-12-02 (camera time, UTC+08:00)")
+    assert CLOCK_STATED.search("Cam 2026-12-02 (Home Assistant time, UTC: the camera …)")
+    assert not CLOCK_STATED.search("MC400L 2026-12-02")
