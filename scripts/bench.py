@@ -607,19 +607,15 @@ async def add_camera(ctx: Ctx, cam: Cam, slots: asyncio.Semaphore) -> None:
         cam.entry_id = res["result"]["entry_id"]
 
 
-async def measure_setup(ctx: Ctx) -> dict[str, Any]:
-    slots = asyncio.Semaphore(ctx.args.flow_concurrency)
-    t0 = time.monotonic()
-    # Interleave dialects so concurrent flows are a realistic mix.
-    order = sorted(ctx.cams, key=lambda c: (c.index % ctx.args.cameras, c.dialect))
-    await asyncio.gather(*(add_camera(ctx, cam, slots) for cam in order))
-    flows_done = time.monotonic()
-    log(f"{len(ctx.cams)} config flows done in {flows_done - t0:.1f} s")
+async def read_entities(ctx: Ctx) -> int:
+    """Each camera's enabled entities from the registry (and its camera and alarm
+    entity); how many there are in all."""
     registry = await ctx.api.ws_command({"type": "config/entity_registry/list"})
     by_entry: dict[str, list[dict[str, Any]]] = {}
     for reg in registry:
         by_entry.setdefault(reg.get("config_entry_id") or "", []).append(reg)
     for cam in ctx.cams:
+        cam.entities = []
         for reg in by_entry.get(cam.entry_id or "", []):
             if reg.get("disabled_by"):
                 continue
@@ -633,17 +629,33 @@ async def measure_setup(ctx: Ctx) -> dict[str, Any]:
             polled = cam.dialect in POLL_DIALECTS and uid.endswith("_alarm_io_input_1")
             if eid.startswith("binary_sensor.") and (pushed or polled):
                 cam.alarm_entity = eid
+    return sum(len(cam.entities) for cam in ctx.cams)
+
+
+async def measure_setup(ctx: Ctx) -> dict[str, Any]:
+    slots = asyncio.Semaphore(ctx.args.flow_concurrency)
+    t0 = time.monotonic()
+    # Interleave dialects so concurrent flows are a realistic mix.
+    order = sorted(ctx.cams, key=lambda c: (c.index % ctx.args.cameras, c.dialect))
+    await asyncio.gather(*(add_camera(ctx, cam, slots) for cam in order))
+    flows_done = time.monotonic()
+    log(f"{len(ctx.cams)} config flows done in {flows_done - t0:.1f} s")
     # Ready = every enabled entity of the entry has had a state other than unavailable.
+    # A new entry's entities appear once its set-up has finished in the background:
+    # the registry is read until it stops changing (the times come from the watcher).
     limit = max(SETUP_TIMEOUT, SETUP_TIMEOUT_PER_CAMERA * len(ctx.cams))
     deadline = time.monotonic() + limit
+    seen = -1
     while True:
         ctx.watch.check()
         ctx.hass.check()
+        registered = await read_entities(ctx)
         pending = [c for c in ctx.cams
                    if not c.entities or any(e not in ctx.watch.first_available
                                             for e in c.entities)]
-        if not pending:
+        if not pending and registered == seen:
             break
+        seen = registered
         if time.monotonic() > deadline:
             log(f"{len(pending)} cameras still not fully available after {limit:.0f} s")
             break

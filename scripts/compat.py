@@ -56,6 +56,15 @@ REVIEWED: dict[str, str] = {
     ),
 }
 
+# Home Assistant internals the integration reads (no API offers them), by the source
+# text that must still be in the package: (package, text, what relies on it).
+INTERNALS: tuple[tuple[str, str, str], ...] = (
+    ("homeassistant.components.sensor", '{DOMAIN}.private"',
+     "sensor.py keeps a size sensor's stored unit (registry options 'sensor.private')"),
+    ("homeassistant.components.sensor", '"suggested_unit_of_measurement"',
+     "sensor.py reads the stored 'suggested_unit_of_measurement' from those options"),
+)
+
 _VERSION = re.compile(r"^(\d{4})\.(\d{1,2})(?:\.\d+)?$")
 # Python 3.14 (PEP 758) allows ``except A, B:``; this Python's ast does not.
 _PEP758 = re.compile(r"^(\s*)except(\*?)\s+([\w.]+(?:\s*,\s*[\w.]+)+)\s*:", re.M)
@@ -1063,6 +1072,17 @@ def _sites(sites: set[str]) -> str:
     return ", ".join(listed[:5]) + (f" (+{len(listed) - 5})" if len(listed) > 5 else "")
 
 
+def missing_internals(wheel: Wheel) -> list[str]:
+    """The :data:`INTERNALS` whose text no module of the wheel's package has any more."""
+    gone: list[str] = []
+    for package, text, why in INTERNALS:
+        folder = package.replace(".", "/") + "/"
+        if not any(text in wheel.zip.read(name).decode() for name in sorted(wheel.names)
+                   if name.startswith(folder) and name.endswith(".py")):
+            gone.append(f"{package} no longer has {text}: {why}")
+    return gone
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", help="check this release instead of the newest")
@@ -1092,6 +1112,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {report.imports} imports from homeassistant.* and {len(report.uses)} uses of "
           f"its APIs in {args.integration}")
     failures = [f"missing: {line}" for line in report.missing]
+    failures += [f"internal gone: {line}" for line in missing_internals(wheel)]
     if findings:
         print("\ndeprecation markers on APIs the integration uses:")
     for finding in findings:

@@ -56,6 +56,10 @@ WHEEL = {
                 pass
     ''',
     "homeassistant-2099.1.0.dist-info/METADATA": "Requires-Dist: aiohttp==3.0\n",
+    # The internals compat.INTERNALS looks for, in a module of the package.
+    "homeassistant/components/sensor/__init__.py": "",
+    "homeassistant/components/sensor/entity.py": 'OPTIONS = {f"{DOMAIN}.private": '
+                                                 '{"suggested_unit_of_measurement": None}}\n',
 }
 
 INTEGRATION = '''
@@ -83,11 +87,11 @@ def _compat() -> ModuleType:
 
 
 def _run(tmp_path: Path, capsys: pytest.CaptureFixture[str], integration: str,
-         today: str = "2026-12-01") -> tuple[int, str]:
+         today: str = "2026-12-01", files: dict[str, str] = WHEEL) -> tuple[int, str]:
     tmp_path.mkdir(exist_ok=True)
     wheel = tmp_path / "homeassistant-2099.1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        for name, text in WHEEL.items():
+        for name, text in files.items():
             archive.writestr(name, textwrap.dedent(text))
     package = tmp_path / "custom_components" / "demo"
     package.mkdir(parents=True)
@@ -128,3 +132,12 @@ def test_a_clean_integration_passes(tmp_path: Path, capsys: pytest.CaptureFixtur
     # A year on, the same marker is due.
     code, out = _run(tmp_path / "later", capsys, clean, today="2029-06-01")
     assert code == 1 and "Registry.later breaks in 2030.1.0" in out
+
+
+def test_an_internal_gone_from_the_release_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    without = {**WHEEL, "homeassistant/components/sensor/entity.py": "OPTIONS = {}\n"}
+    code, out = _run(tmp_path, capsys, "", files=without)
+    assert code == 1
+    assert 'internal gone: homeassistant.components.sensor no longer has {DOMAIN}.private"' in out

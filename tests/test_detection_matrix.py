@@ -197,27 +197,36 @@ FINGERPRINT_REQUESTS = {
 # Everything detection asks, from the first fingerprint to the connected camera
 # (login, discovery and its first read, which takes discovery's answers).
 DETECTION_REQUESTS = {"uid_xml": 20, "cgi_action": 24, "param_cgi": 32, "cgi_message": 24}
+# What a config flow's detection asks (``identify_only``): the login and the identity.
+IDENTIFY_REQUESTS = {"uid_xml": 5, "cgi_action": 7, "param_cgi": 6, "cgi_message": 5}
 
 
+@pytest.mark.parametrize("identify_only", [False, True], ids=["whole", "identity"])
 @pytest.mark.parametrize("name", sorted(SIMULATORS))
 async def test_each_dialect_is_identified_in_a_few_requests(
-    name: str, monkeypatch: pytest.MonkeyPatch
+    name: str, identify_only: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dialect, _own, factory = SIMULATORS[name]
     settled: list[int] = []
     real = detect_module._connect
 
     async def connect_counted(cls: type[Camera], transport: Transport,
-                              credentials: Credentials) -> Camera:
+                              credentials: Credentials, identify_only: bool) -> Camera:
         settled.append(len(sim.requests))  # the first call: the fingerprints' cost
-        camera: Camera = await real(cls, transport, credentials)
+        camera: Camera = await real(cls, transport, credentials, identify_only)
         return camera
 
     monkeypatch.setattr(detect_module, "_connect", connect_counted)
     async with factory() as sim, aiohttp.ClientSession() as session:
-        camera = await detect(session, sim.host, sim.port, Credentials(USERNAME, PASSWORD))
+        camera = await detect(session, sim.host, sim.port, Credentials(USERNAME, PASSWORD),
+                              identify_only=identify_only)
         total = len(sim.requests)
+        if identify_only:
+            assert camera.info.unique_id
+            await camera.discover()  # what the set-up then asks: the rest, once
+            assert len(sim.requests) <= DETECTION_REQUESTS[dialect], sim.paths()
     assert camera.dialect == dialect
     assert settled and settled[0] == FINGERPRINT_REQUESTS[name], sim.paths()
-    assert total <= DETECTION_REQUESTS[dialect], sim.paths()
+    limit = (IDENTIFY_REQUESTS if identify_only else DETECTION_REQUESTS)[dialect]
+    assert total <= limit, sim.paths()
     assert getattr(sim, "failed_logins", 0) == 0

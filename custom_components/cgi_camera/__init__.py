@@ -24,9 +24,9 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from . import handover, password_check
+from . import background_setup, handover, password_check
 from .alarms import AlarmCoordinator, alarm_issue_id
-from .client import Credentials, StreamKind, connect
+from .client import Camera, Credentials, StreamKind, connect
 from .clock_watch import ClockWatch, issue_id as clock_issue_id
 from .compat import OPTIONS_FLOW_RELOADS
 from .const import (
@@ -47,9 +47,10 @@ from .const import (
     PLATFORMS,
 )
 from .coordinator import SettingsCoordinator
-from .data import CgiCameraConfigEntry, CgiCameraData
+from .data import CgiCameraConfigEntry, CgiCameraData, ready
 from .devices import device_identifier, device_info
 from .errors import setup_errors
+from .migrate import async_migrate_entry as async_migrate_entry
 from .names import entry_name
 from .onvif_link import OnvifLink, auth_issue_id as onvif_auth_issue_id
 from .recording_view import RecordingView
@@ -74,12 +75,23 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:
-    """Connect to the camera and set up its entities."""
+    """Connect to the camera and set up its entities.
+
+    The camera a config flow has just identified is discovered in the background
+    (background_setup.py): the flow, which Home Assistant answers only once this
+    returns, then waits for no more than its login and the camera's identity.
+    """
     data = entry.data
-    options = entry.options
-    session = async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
     # The camera the config flow just connected, when this is the entry it created.
     camera = handover.async_take(hass, entry.unique_id, data)
+    if camera is not None and not camera.discovered:
+        # Its device at once, so the user sees the camera the flow just added.
+        dr.async_get(hass).async_get_or_create(
+            config_entry_id=entry.entry_id, **device_info(entry, camera)
+        )
+        background_setup.async_start(hass, entry, camera, _async_finish_setup)
+        return True
+    session = async_get_clientsession(hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
     with setup_errors():
         camera = camera or await connect(
             session,
@@ -90,9 +102,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
             https=data.get(CONF_SSL, False),
             verify_ssl=data.get(CONF_VERIFY_SSL, True),
             auth_hint=data.get(CONF_AUTH_SCHEME),
-            rtsp_port=options.get(CONF_RTSP_PORT),
+            rtsp_port=entry.options.get(CONF_RTSP_PORT),
         )
+    await _async_finish_setup(hass, entry, camera)
+    return True
 
+
+async def _async_finish_setup(
+    hass: HomeAssistant, entry: CgiCameraConfigEntry, camera: Camera
+) -> None:
+    """Set up the entry's coordinators and entities on its discovered ``camera``."""
+    data = entry.data
+    options = entry.options
     if camera.auth_scheme != data.get(CONF_AUTH_SCHEME):
         # Learned anew (firmware changed, or an entry older than the key): keep it.
         hass.config_entries.async_update_entry(
@@ -164,13 +185,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) ->
     entry.runtime_data.stream_finder.async_schedule()
     onvif.async_start()
     entry.async_on_unload(entry.runtime_data.stream_finder.async_stop)
-    return True
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user delete a recorder channel the recorder no longer reports."""
+    if not ready(entry):
+        return False  # what it reports is not known yet
     camera = entry.runtime_data.camera
     current = {device_identifier(entry, camera, None)} | {
         device_identifier(entry, camera, channel) for channel in camera.capabilities.channels
@@ -197,6 +219,8 @@ async def _async_options_updated(hass: HomeAssistant, entry: CgiCameraConfigEntr
 
 async def async_unload_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:
     """Unload the entities and drop the camera session."""
+    if await background_setup.async_cancel(hass, entry):
+        return True  # set-up had not finished: no entities, and the camera is closed
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.camera.close()

@@ -28,7 +28,6 @@ import time
 from typing import TYPE_CHECKING, cast
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -168,10 +167,8 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         if caps.alarm_push:
             self.live.append(LiveFeed(PushFeed(camera, idle_timeout), self._reauth))
         self._started = False
-        # The settings refresh found the login refused: no feed sends it again (the
-        # re-authentication reloads the entry, and with it every feed).
-        self._login_refused = False
         self._unsub_settings: CALLBACK_TYPE | None = None
+        self._unsub_latch: CALLBACK_TYPE | None = None
         # Deadlines (loop time) of momentary alarms and of live "on"s nobody ended;
         # one timer serves them all.
         self._off_at: dict[AlarmSource, float] = {}
@@ -264,6 +261,12 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         return self._feed("onvif") is not None
 
     @property
+    def _login_refused(self) -> bool:
+        """The camera refused its login, on any channel: no feed sends it again (the
+        re-authentication reloads the entry, and with it a new camera and latch)."""
+        return self.camera.latch.refused is not None
+
+    @property
     def states_available(self) -> bool:
         """Whether the alarm states can be trusted now: a live feed or the poll works."""
         if self._login_refused:
@@ -350,24 +353,26 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
         self._started = True
         settings = self.config_entry.runtime_data.coordinator
         self._unsub_settings = settings.async_add_listener(self._settings_updated)
+        self._unsub_latch = self.camera.latch.listen(self._latch_tripped)
         for live in self.live:
             self._start(live)
 
     @callback
     def _settings_updated(self) -> None:
-        """A refused login stops every feed now: one failed login per password change,
-        not one more per feed (an ONVIF poll, the stream's reconnect, an Unsubscribe).
-
-        A refresh that settled a capability set-up left open may declare alarms:
-        their entities come now, not with the next alarm.
-        """
+        """A refresh that settled a capability set-up left open may declare alarms:
+        their entities come now, not with the next alarm."""
         if self._found_more():
             self.async_update_listeners()
-        settings = self.config_entry.runtime_data.coordinator
-        if (self._login_refused or settings.last_update_success
-                or not isinstance(settings.last_exception, ConfigEntryAuthFailed)):
-            return
-        self._login_refused = True
+
+    def _latch_tripped(self, _why: str) -> None:
+        # Called from inside whichever request saw the refusal (maybe a feed's own):
+        # stop the feeds once that call has returned.
+        self.hass.loop.call_soon(self._stop_feeds)
+
+    @callback
+    def _stop_feeds(self) -> None:
+        """A refused login stops every feed now: one failed login per password change,
+        not one more per feed (an ONVIF poll, the stream's reconnect, an Unsubscribe)."""
         for live in self.live:
             live.feed.login_refused()
             if live.task is not None:
@@ -408,9 +413,10 @@ class AlarmCoordinator(DataUpdateCoordinator[AlarmStates]):
 
     async def async_stop(self) -> None:
         """Stop following, release what the feeds hold, cancel the timers."""
-        if self._unsub_settings is not None:
-            self._unsub_settings()
-            self._unsub_settings = None
+        for unsub in (self._unsub_settings, self._unsub_latch):
+            if unsub is not None:
+                unsub()
+        self._unsub_settings = self._unsub_latch = None
         for live in self.live:
             if live.task is not None:
                 live.task.cancel()

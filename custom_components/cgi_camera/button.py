@@ -19,14 +19,12 @@ from homeassistant.components.button import (
 )
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Action, Camera, PresetOp, PtzMove
-from .const import DOMAIN
 from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry
-from .devices import unique_id
+from .devices import registered, unique_id
 from .entity import CgiCameraEntity
 from .errors import raise_translated_error
 from .platform_setup import async_add_as_found
@@ -180,15 +178,12 @@ async def async_setup_entry(
     """
     coordinator = entry.runtime_data.coordinator
     settings = step_settings(hass, entry)
-    registry = er.async_get(hass)
     enabled_by_user: set[int] = set()  # numbers of retired preset buttons that were on
 
     def _retire(thing: Pressable) -> bool:
         if not isinstance(thing, Preset):
             return False
-        entity_id = registry.async_get_entity_id(
-            Platform.BUTTON, DOMAIN, unique_id(entry, thing.key))
-        retired = registry.async_get(entity_id) if entity_id else None
+        retired = registered(hass, Platform.BUTTON, unique_id(entry, thing.key))
         if retired is not None and retired.disabled_by is None:
             enabled_by_user.add(thing.number)
         return True

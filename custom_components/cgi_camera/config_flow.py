@@ -43,7 +43,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import voluptuous as vol
 from yarl import URL
 
-from . import discovery, handover
+from . import discovery, handover, migrate
 from .client import (
     AuthError,
     Camera,
@@ -128,7 +128,8 @@ class _Choice:
 class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a camera: detect its dialect, identify it by MAC."""
 
-    VERSION = 1
+    VERSION = migrate.VERSION
+    MINOR_VERSION = migrate.MINOR_VERSION
     # Cameras the WS-Discovery probe offered (None: not probed yet in this flow).
     _choices: dict[str, _Choice] | None = None
     _picked: _Choice | None = None
@@ -149,15 +150,20 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
         The client proves the password (over RTSP where the HTTP API would take any):
         a camera is only returned for a login that was checked, or that nothing on
         the camera can check (``login_verified`` False, told in a repair issue).
+        The camera is only identified (``identify_only``): the set-up discovers the
+        rest in the background, so the flow waits for no more than the login and the
+        identity.
         """
         session = async_get_clientsession(self.hass, verify_ssl=data.get(CONF_VERIFY_SSL, True))
         credentials = Credentials(data[CONF_USERNAME], data[CONF_PASSWORD])
         try:
+            # Only the identity: the set-up discovers the rest on the parked camera.
             if dialect is None:
                 camera = await detect(
                     session, data[CONF_HOST], int(data[CONF_PORT]), credentials,
                     https=data.get(CONF_SSL, False),
                     verify_ssl=data.get(CONF_VERIFY_SSL, True),
+                    identify_only=True,
                 )
             else:
                 camera = await connect(
@@ -166,6 +172,7 @@ class CgiCameraConfigFlow(ConfigFlow, domain=DOMAIN):
                     verify_ssl=data.get(CONF_VERIFY_SSL, True),
                     auth_hint=data.get(CONF_AUTH_SCHEME),
                     rtsp_port=rtsp_port,
+                    identify_only=True,
                 )
         except Exception as err:
             key = flow_error(err)

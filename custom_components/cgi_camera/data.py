@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 
 from .client import Camera, StreamKind
 
@@ -35,3 +35,9 @@ class CgiCameraData:
 
 
 type CgiCameraConfigEntry = ConfigEntry[CgiCameraData]
+
+
+def ready(entry: ConfigEntry[Any]) -> bool:
+    """Loaded and set up: a new entry is loaded while its set-up still finishes in the
+    background (background_setup.py), without runtime data until then."""
+    return entry.state is ConfigEntryState.LOADED and hasattr(entry, "runtime_data")

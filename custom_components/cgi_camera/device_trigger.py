@@ -6,7 +6,6 @@ from __future__ import annotations
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
 from homeassistant.components.device_automation.exceptions import InvalidDeviceAutomationConfig
 from homeassistant.components.homeassistant.triggers import event as event_trigger
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -16,6 +15,7 @@ import voluptuous as vol
 
 from .client.models import AlarmKind
 from .const import DOMAIN, EVENT_ALARM
+from .data import ready
 from .devices import device_identifier
 
 CONF_SUBTYPE = "subtype"
@@ -45,7 +45,7 @@ def _sources(hass: HomeAssistant, device_id: str) -> list[tuple[str, int]]:
     # own unique id, so no ownership lookup is needed (``DeviceEntry.config_entries``
     # is deprecated for ``config_entry_id`` on newer Home Assistant; 2027.10 drops it).
     for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is not ConfigEntryState.LOADED:
+        if not ready(entry):
             continue
         alarms = entry.runtime_data.alarms
         if alarms is None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import CONF_HOST
+from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 
 from .client import Camera
@@ -38,6 +38,13 @@ def _uid(entry: CgiCameraConfigEntry) -> str:
 def unique_id(entry: CgiCameraConfigEntry, key: str) -> str:
     """``<mac>_<key>``: stable across hosts, reloads and dialect changes."""
     return f"{_uid(entry)}_{key}"
+
+
+def registered(hass: HomeAssistant, platform: Platform, uid: str) -> er.RegistryEntry | None:
+    """The entity registry's entry of ours on ``platform`` with unique id ``uid``."""
+    registry = er.async_get(hass)
+    entity_id = registry.async_get_entity_id(platform, DOMAIN, uid)
+    return registry.async_get(entity_id) if entity_id is not None else None
 
 
 def find_device(

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from .client import redact_url
 from .const import CONF_RTSP_URL, CONF_SNAPSHOT_URL
-from .data import CgiCameraConfigEntry
+from .data import CgiCameraConfigEntry, ready
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "mac", "serial", "unique_id", "title"}
 
@@ -19,19 +19,22 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: CgiCameraConfigEntry
 ) -> dict[str, Any]:
     """Entry, device identity, capabilities and the last state."""
-    data = entry.runtime_data
-    camera = data.camera
-    caps = camera.capabilities
     options = dict(entry.options)
     for key in (CONF_RTSP_URL, CONF_SNAPSHOT_URL):
         if options.get(key):
             options[key] = redact_url(options[key])
+    described = async_redact_data(
+        {"title": entry.title, "unique_id": entry.unique_id, "data": dict(entry.data),
+         "options": options},
+        TO_REDACT,
+    )
+    if not ready(entry):
+        return {"entry": described, "state": str(entry.state), "ready": False}
+    data = entry.runtime_data
+    camera = data.camera
+    caps = camera.capabilities
     return {
-        "entry": async_redact_data(
-            {"title": entry.title, "unique_id": entry.unique_id, "data": dict(entry.data),
-             "options": options},
-            TO_REDACT,
-        ),
+        "entry": described,
         "device": async_redact_data(
             {name: getattr(camera.info, name) for name in camera.info.__slots__}, TO_REDACT
         ),

@@ -1,9 +1,10 @@
 """The config flow's connected camera, handed to the set-up of the entry it creates.
 
-Detection has just logged in and read the whole camera (identity, capabilities,
-every setting); the set-up that follows at once takes that camera instead of logging
-in and discovering everything again. On a camera that answers one request at a time
-in a few hundred milliseconds, that second round was most of the flow's time.
+Detection has just logged in and identified the camera (the rest of discovery is
+left to the set-up, so the flow ends sooner); the set-up that follows at once takes
+that camera instead of logging in again, and discovers the rest on it. On a camera
+that answers one request at a time in a few hundred milliseconds, a second login and
+identity round would be a good part of the entry's time.
 
 Only the entry the flow created takes it, only for the very address and login that
 connected, and only for a short while; a camera nobody took is closed.

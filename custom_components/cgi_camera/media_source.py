@@ -24,7 +24,6 @@ from homeassistant.components.media_source import (
     PlayMedia,
     Unresolvable,
 )
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
@@ -32,7 +31,7 @@ from homeassistant.util import dt as dt_util
 from .client import CameraError, Recording, RecordingKind
 from .client.clock import DeviceZone, utc_label
 from .const import DOMAIN
-from .data import CgiCameraConfigEntry
+from .data import CgiCameraConfigEntry, ready
 from .names import entry_name
 from .recording_view import decode_path, encode_path, mime_type, recording_url
 
@@ -59,7 +58,7 @@ class CgiCameraMediaSource(MediaSource):
     def _entries(self) -> list[CgiCameraConfigEntry]:
         return [
             entry for entry in self.hass.config_entries.async_entries(DOMAIN)
-            if entry.state is ConfigEntryState.LOADED
+            if ready(entry)
             and entry.runtime_data.camera.capabilities.recordings
         ]
 

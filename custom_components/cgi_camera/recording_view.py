@@ -19,12 +19,12 @@ from pathlib import PurePosixPath
 import re
 
 from aiohttp import ClientError, web
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
 
 from .client import CameraError, NotSupported
 from .const import DOMAIN
+from .data import ready
 from .names import clean_name
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class RecordingView(HomeAssistantView):
 
     async def get(self, request: web.Request, entry_id: str, token: str) -> web.StreamResponse:
         entry = self.hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+        if entry is None or entry.domain != DOMAIN or not ready(entry):
             return web.Response(status=HTTPStatus.NOT_FOUND, text="no such camera")
         name = clean_name(entry.title) or entry.entry_id
         path = decode_path(token)

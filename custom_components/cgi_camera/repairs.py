@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
@@ -13,7 +12,7 @@ import voluptuous as vol
 
 from .client import Action, CameraError
 from .clock_watch import TOLERANCE
-from .data import CgiCameraConfigEntry
+from .data import CgiCameraConfigEntry, ready
 from .names import entry_name
 
 
@@ -32,7 +31,7 @@ class ClockSyncFlow(RepairsFlow):
         entry: CgiCameraConfigEntry | None = self.hass.config_entries.async_get_entry(
             self._entry_id
         )
-        if entry is None or entry.state is not ConfigEntryState.LOADED:
+        if entry is None or not ready(entry):
             return self.async_abort(reason="not_loaded")
         if user_input is None:
             issue = ir.async_get(self.hass).async_get_issue(self.handler, self.issue_id)

@@ -15,16 +15,14 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, Platform, UnitOfInformation
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.unit_conversion import InformationConverter
 
 from .client import Setting, SettingKey, SettingKind
 from .client.models import UNKNOWN_STATE
-from .const import DOMAIN
 from .coordinator import SettingsCoordinator
 from .data import CgiCameraConfigEntry
-from .devices import unique_id
+from .devices import registered
 from .entity import CgiCameraEntity, CgiSettingDescription, CgiSettingEntity, by_key
 from .platform_setup import async_add_as_found, async_add_setting_entities
 
@@ -116,8 +114,6 @@ DERIVED = {
 }
 # Sensors earlier versions made that are no more (the firmware version is in the
 # device info): removed from the registry rather than left unavailable.
-RETIRED = ("firmware_version",)
-
 # A size is shown in the largest of these units its first value reaches, with the
 # precision that unit reads well in: 64 MB stays "64 MB", 12000 MB reads "12.0 GB".
 _SIZE_UNITS: tuple[tuple[str, int], ...] = (
@@ -164,9 +160,7 @@ class CgiSensor(CgiSettingEntity[Native], SensorEntity):
             self._attr_suggested_display_precision = _SIZE_PRECISION.get(unit)
 
     def _registered_unit(self) -> str | None:
-        registry = er.async_get(self.coordinator.hass)
-        entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, self.unique_id or "")
-        found = registry.async_get(entity_id) if entity_id is not None else None
+        found = registered(self.coordinator.hass, Platform.SENSOR, self.unique_id or "")
         if found is None or (private := found.options.get(f"{Platform.SENSOR}.private")) is None:
             return None
         unit = private.get("suggested_unit_of_measurement")
@@ -206,11 +200,6 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """A sensor per read-only setting, and per value computed from the device's."""
-    registry = er.async_get(hass)
-    for key in RETIRED:
-        if (gone := registry.async_get_entity_id(Platform.SENSOR, DOMAIN,
-                                                 unique_id(entry, key))) is not None:
-            registry.async_remove(gone)
     async_add_setting_entities(entry, DESCRIPTIONS, CgiSensor, async_add_entities)
     coordinator = entry.runtime_data.coordinator
     caps = coordinator.camera.capabilities

@@ -111,6 +111,9 @@ class Camera(ABC):
         self.capabilities = Capabilities()
         # Discovery's read, handed to the first read_state() (no second round trip).
         self._handover: State | None = None
+        # identify() ran / discover() completed (connect does both, or only the first).
+        self._identified = False
+        self._discovered = False
         # Once the device refused our login, nothing is sent again, by any channel
         # (settings, alarm poll, alarm stream, ONVIF: the owner hands it the latch):
         # each would otherwise spend a failed login, and some devices lock the account
@@ -180,8 +183,12 @@ class Camera(ABC):
         *,
         auth_hint: str | None = None,
         rtsp_port: int | None = None,
+        identify_only: bool = False,
     ) -> Self:
         """Log in once, then discover the device. Never retries a failed login.
+
+        ``identify_only``: stop after the identity (a config flow, which needs no
+        more); whoever keeps the camera calls :meth:`discover` for the rest.
 
         When the login did not prove the password (:attr:`login_verified`), the
         device's RTSP server is asked to check it; a refusal there raises
@@ -189,7 +196,13 @@ class Camera(ABC):
         """
         camera = cls(transport, credentials, auth_hint=auth_hint)
         await camera.login()
-        await camera.discover()
+        if identify_only:
+            await camera.identify()
+        # A dialect only guessed (detection's last round) proves itself by an identity
+        # in its own format, else by its whole discovery (one that does not fit fails
+        # there, and the next one is tried).
+        if not identify_only or (not transport.identified and camera.info.unique_id is None):
+            await camera.discover()
         if not camera.login_verified:
             await camera.verify_login(rtsp_port)
         return camera
@@ -255,20 +268,39 @@ class Camera(ABC):
         accepted any password (then :meth:`verify_login` asks the RTSP server)."""
 
     @_latching
+    async def identify(self) -> None:
+        """Find out the identity (:meth:`_identify`) and what :meth:`verify_login`
+        needs; nothing else. Once: :meth:`discover` does not ask again."""
+        if not self._identified:
+            await self._identify()
+            self._identified = True
+
+    async def _identify(self) -> None:  # noqa: B027 - optional hook
+        """Fill :attr:`info` (default: :meth:`_discover` does it with the rest)."""
+
+    @_latching
     async def discover(self) -> None:
         """Find out identity and capabilities (:meth:`_discover`), then read every setting.
 
         The capability flags found must be ones the class implements (contract.py).
         """
+        await self.identify()
         await self._discover()
         broken = violations(self, self.capabilities)
         if broken:
             raise TypeError("; ".join(broken))
         self._handover = await self._table.read()
+        self._discovered = True
+
+    @property
+    def discovered(self) -> bool:
+        """:meth:`discover` completed (a config flow's camera is only identified)."""
+        return self._discovered
 
     @abstractmethod
     async def _discover(self) -> None:
-        """Fill :attr:`info`, :attr:`capabilities` and the setting table."""
+        """Fill :attr:`capabilities` and the setting table (and :attr:`info`, unless
+        :meth:`_identify` did)."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the session holds on the device (default: nothing)."""

@@ -41,6 +41,7 @@ async def detect(
     *,
     https: bool = False,
     verify_ssl: bool = True,
+    identify_only: bool = False,
 ) -> Camera:
     """Identify the dialect of ``host`` and return the connected camera.
 
@@ -48,7 +49,7 @@ async def detect(
     :class:`UnsupportedDevice` when HTTP answers but no dialect recognises it, and
     :class:`AuthError` when the dialect is known but the credentials are refused.
     ``verify_ssl`` is what the session does with certificates; the camera's
-    ``rtsps://`` checks follow it.
+    ``rtsps://`` checks follow it; ``identify_only`` as for :meth:`Camera.connect`.
     """
     transport = Transport(
         session, host, port, https=https, timeout=DETECT_TIMEOUT, verify_ssl=verify_ssl
@@ -78,7 +79,7 @@ async def detect(
         verdict = await ask(cls, cls.quick_fingerprint)
         if verdict is Fingerprint.YES:
             _LOGGER.debug("%s:%s speaks %s", host, port, cls.dialect)
-            return await _connect(cls, transport, credentials)
+            return await _connect(cls, transport, credentials, identify_only)
         if verdict is Fingerprint.MAYBE:
             maybe.append(cls)
         elif verdict is Fingerprint.LATER:
@@ -89,13 +90,13 @@ async def detect(
         for cls in later:
             if await ask(cls, cls.late_fingerprint) is Fingerprint.YES:
                 _LOGGER.debug("%s:%s speaks %s", host, port, cls.dialect)
-                return await _connect(cls, transport, credentials)
+                return await _connect(cls, transport, credentials, identify_only)
     # Guessing from here on: HTTP authentication only, never query-string credentials.
     transport.identified = False
     for cls in sorted(maybe, key=DIALECTS.index):
         _LOGGER.debug("%s:%s may speak %s; trying one login", host, port, cls.dialect)
         try:
-            camera = await _connect(cls, transport, credentials)
+            camera = await _connect(cls, transport, credentials, identify_only)
         except (AuthError, ConnectError):
             # A refused login is the answer (a second dialect would only add a failed
             # login); a host that stops answering has nothing more to say.
@@ -108,8 +109,10 @@ async def detect(
     raise UnsupportedDevice(f"{host}:{port} speaks none of the known camera dialects")
 
 
-async def _connect(cls: type[Camera], transport: Transport, credentials: Credentials) -> Camera:
-    camera = await cls.connect(transport, credentials)
+async def _connect(
+    cls: type[Camera], transport: Transport, credentials: Credentials, identify_only: bool
+) -> Camera:
+    camera = await cls.connect(transport, credentials, identify_only=identify_only)
     transport.timeout = DEFAULT_TIMEOUT
     return camera
 
@@ -125,13 +128,14 @@ async def connect(
     auth_hint: str | None = None,
     rtsp_port: int | None = None,
     verify_ssl: bool = True,
+    identify_only: bool = False,
 ) -> Camera:
     """Connect to a camera whose dialect is already known (set-up after the flow).
 
     ``auth_hint`` is the :attr:`Camera.auth_scheme` of an earlier connection, so a
     Digest-only camera is never sent Basic; ``rtsp_port`` is where the RTSP server
     that may check the password listens (see :meth:`Camera.verify_login`);
-    ``verify_ssl`` as for :func:`detect`.
+    ``verify_ssl`` and ``identify_only`` as for :func:`detect`.
     """
     cls = BY_NAME.get(dialect)
     if cls is None:
@@ -139,4 +143,5 @@ async def connect(
     transport = Transport(
         session, host, port, https=https, timeout=DEFAULT_TIMEOUT, verify_ssl=verify_ssl
     )
-    return await cls.connect(transport, credentials, auth_hint=auth_hint, rtsp_port=rtsp_port)
+    return await cls.connect(transport, credentials, auth_hint=auth_hint, rtsp_port=rtsp_port,
+                             identify_only=identify_only)

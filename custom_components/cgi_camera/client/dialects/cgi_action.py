@@ -490,6 +490,7 @@ class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
         self._table: Table[_Group] = Table(self, self.capabilities, _Codec(),
                                            self._read, self._store)
         self._rtsp_port: int | None = None
+        self._ports_read = False
         self._snapshot_b64 = False  # cgi_images said it has no JPEG: getFmtSnap only
         self._first: dict[str, Any] = {}  # the login's answer (envelope: identity)
         self._system: dict[str, Any] | None = None  # getSysConfig's keys, if it answered
@@ -653,12 +654,13 @@ class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
             return
         await self.verify_login(self._verify_port)
 
-    async def _discover(self) -> None:
+    async def _identify(self) -> None:
         data = self._first
         system = self._system
         if system is None:  # the login came from another read: ask for it once more
             probed = await self._probe("getSysConfig")
             system = probed if isinstance(probed, dict) else {}
+        self._system = system
         self.info = DeviceInfo(
             dialect=DIALECT,
             mac=normalize_mac(_text(data.get("device_mac"))),
@@ -669,9 +671,13 @@ class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
                    if (v := _text(system.get(k)))},
             prefer_serial=True,
         )
+        if not self.login_verified:
+            await self._read_rtsp_port()  # verify_login asks the RTSP server on it
+
+    async def _discover(self) -> None:
         caps = self.capabilities
         caps.actions.add(Action.REBOOT)
-        await self._discover_settings(system)
+        await self._discover_settings(self._system or {})
         if any(g.get in _IMAGE_GROUPS for g in self._table.groups()):
             caps.actions.add(Action.RESET_IMAGE)
         # getDeviceTime -> sync clock: no other documented read of the clock.
@@ -692,14 +698,19 @@ class CgiActionCamera(Camera, PtzControl, AlarmPoll, Clock):
                 preset_min=1, preset_max=PRESET_MAX, presets=None,
             )
             caps.actions.add(Action.PTZ_STOP)
-        # getRtspConf -> the RTSP port; without it the default (or the user's) port.
-        rtsp = await self._probe("getRtspConf")
-        if isinstance(rtsp, dict):
-            self._rtsp_port = _port(rtsp.get("rtsp_port"))
+        if not self._ports_read:
+            await self._read_rtsp_port()
         # getWiredNetwork -> onvifPort: in 003 §11.1's example (8080), not in its table.
         wired = await self._probe("getWiredNetwork")
         if isinstance(wired, dict) and (onvif := _port(wired.get("onvifPort"))) is not None:
             caps.onvif_ports = [onvif]
+
+    async def _read_rtsp_port(self) -> None:
+        # getRtspConf -> the RTSP port; without it the default (or the user's) port.
+        self._ports_read = True
+        rtsp = await self._probe("getRtspConf")
+        if isinstance(rtsp, dict):
+            self._rtsp_port = _port(rtsp.get("rtsp_port"))
 
     async def _discover_ptz(self) -> bool:
         """No PTZ capability query exists (003 §9); two documented hints.

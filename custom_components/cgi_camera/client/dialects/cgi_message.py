@@ -725,7 +725,7 @@ class CgiMessageCamera(Camera, PtzControl, Clock):
 
     # -- discovery --------------------------------------------------------------------
 
-    async def _discover(self) -> None:
+    async def _identify(self) -> None:
         values = self._device
         mac = normalize_mac(lookup(values, "Mac"))
         serial = lookup(values, "SerialNum") or None
@@ -738,6 +738,8 @@ class CgiMessageCamera(Camera, PtzControl, Clock):
             firmware=lookup(values, "SoftwareVersion") or None,
             extra={"serial": serial} if serial and not mac else {},
         )
+
+    async def _discover(self) -> None:
         for group in GROUPS:
             await self._discover_group(group)
         if not self._table.groups() and self._probe_timeout is not None:

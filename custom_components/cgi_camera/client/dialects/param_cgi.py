@@ -403,6 +403,7 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
         self._table: Table[_Group] = Table(self, self.capabilities, _Codec(),
                                            self._fetch, self._store)
         self._rtsp_port: int | None = None
+        self._ports_read = False
         self._alarm_inputs = 0
         self._sensitivity: tuple[float, float] | None = None
         self._info_raw: dict[str, str] = {}
@@ -595,7 +596,7 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
 
     # -- discovery ----------------------------------------------------------------
 
-    async def _discover(self) -> None:
+    async def _identify(self) -> None:
         info = self._info_raw
         self._nvr = info.get("deviceType", "").strip() == "5"
         self._alarm_inputs = limits.cap_count(
@@ -612,6 +613,10 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
             hardware=_name(info.get("hardwareVer")),
             extra={"device_type": "nvr" if self._nvr else "ipc"},
         )
+        if not self.login_verified:
+            await self._read_rtsp_port()  # verify_login asks the RTSP server on it
+
+    async def _discover(self) -> None:
         caps = self.capabilities
         caps.actions.add(Action.REBOOT)
         caps.actions.add(Action.SYNC_TIME)
@@ -629,6 +634,11 @@ class ParamCgiCamera(Camera, PtzRoutines, AlarmPoll, AlarmPush, Channels, Clock)
             # Recorders only poll, which never sees the analyses' momentary records.
             await self._decide("smart analyses", self._settle_analyses)
             await self._decide("audio alarm", self._settle_audio_alarm)
+        if not self._ports_read:
+            await self._read_rtsp_port()
+
+    async def _read_rtsp_port(self) -> None:
+        self._ports_read = True
         with _optional():
             ports = kv.first(await self._get("param.cgi", (("action", "get"),
                                                           ("type", "devicePort"))))

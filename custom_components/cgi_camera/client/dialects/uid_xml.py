@@ -446,7 +446,7 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
         _LOGGER.debug("%s: %s: %s (%s)", self, path, verdict.value, reason)
         return verdict
 
-    async def _discover(self) -> None:
+    async def _identify(self) -> None:
         info = await self._probe("/cgi-bin/getinfo")
         values = attrs(info) if isinstance(info, Element) else {}
         if "oem" in values or "mac_address" in values:
@@ -465,6 +465,8 @@ class UidXmlCamera(Camera, PtzControl, Recordings, Clock):
             firmware=values.get("filesystem") or None,
             extra={"kernel": values.get("kernel", "")},
         )
+
+    async def _discover(self) -> None:
         await self._discover_settings()
         if not self._table.groups() and self._probe_timeout is not None:
             # Nothing answered in time: the camera is busy or gone, not featureless.
