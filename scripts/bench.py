@@ -305,9 +305,11 @@ logger:
 class Hass:
     """The hass subprocess."""
 
-    def __init__(self, config_dir: Path, log_path: Path) -> None:
+    def __init__(self, config_dir: Path, log_path: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.config_dir = config_dir
         self.log_path = log_path
+        self.env = env or {}  # added to this process's environment
         self.proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -322,6 +324,7 @@ class Hass:
             self.proc = await asyncio.create_subprocess_exec(
                 *cmd, cwd=self.config_dir, stdin=asyncio.subprocess.DEVNULL,
                 stdout=out, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+                env={**os.environ, **self.env},
             )
         log(f"hass started (pid {self.proc.pid}), log {self.log_path.relative_to(ROOT)}")
 

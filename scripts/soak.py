@@ -144,28 +144,37 @@ TAIL = GRACE + 15.0
 REAUTH_WAIT = 90.0
 PASSWORD_SHARE = 0.3  # cameras that get one password change
 SETUP_TIMEOUT = 300.0
+SAMPLE_INTERVAL = 60.0  # seconds between the resource readings during the run
 PROBE_MANIFEST = {
     "domain": "soak_probe", "name": "Soak probe", "codeowners": [], "dependencies": ["http"],
     "documentation": "https://example.invalid/soak_probe", "iot_class": "local_push",
     "version": "0.0.1",
 }
-PROBE_CODE = '''"""Soak probe: the number of asyncio tasks in hass's event loop."""
+PROBE_CODE = '''"""Soak probe: hass's asyncio tasks and threads, and (traced) its heap growth."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import tracemalloc
 
 from aiohttp import web
 from homeassistant.components.http import HomeAssistantView
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
 
 DOMAIN = "soak_probe"
-CONFIG_SCHEMA = cv.empty_config_schema(DOMAIN)
+CONFIG_SCHEMA = vol.Schema(
+    {DOMAIN: vol.Any(None, {vol.Optional("trace_memory", default=False): bool})},
+    extra=vol.ALLOW_EXTRA,
+)
+TOP = 15
 
 
 async def async_setup(hass: HomeAssistant, config: dict) -> bool:
+    if (config.get(DOMAIN) or {}).get("trace_memory"):
+        tracemalloc.start(1)
     hass.http.register_view(ProbeView())
     return True
 
@@ -174,10 +183,23 @@ class ProbeView(HomeAssistantView):
     url = "/api/soak_probe"
     name = "api:soak_probe"
     requires_auth = True
+    baseline: tracemalloc.Snapshot | None = None
 
     async def get(self, request: web.Request) -> web.Response:
-        return self.json({"tasks": len(asyncio.all_tasks()),
-                          "threads": threading.active_count()})
+        found = {"tasks": len(asyncio.all_tasks()), "threads": threading.active_count()}
+        if tracemalloc.is_tracing():
+            gc.collect()  # what only waits for the cyclic collector is not growth
+            snapshot = tracemalloc.take_snapshot().filter_traces(
+                [tracemalloc.Filter(False, tracemalloc.__file__)])
+            if ProbeView.baseline is None:
+                ProbeView.baseline = snapshot
+            found["heap_mib"] = sum(s.size for s in snapshot.statistics("filename")) / 2**20
+            found["heap_growth"] = [
+                {"where": str(stat.traceback[0]), "kib": round(stat.size_diff / 1024, 1),
+                 "blocks": stat.count_diff}
+                for stat in snapshot.compare_to(ProbeView.baseline, "lineno")[:TOP]
+            ]
+        return self.json(found)
 '''
 LOG_LINE = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
@@ -518,7 +540,7 @@ class Watch:
 # ------------------------------------------------------------------ hass set-up
 
 
-def write_config(config_dir: Path, port: int) -> None:
+def write_config(config_dir: Path, port: int, trace_memory: bool = False) -> None:
     """A fresh offline config (as scripts/bench's), the integration logging at info."""
     shutil.rmtree(config_dir, ignore_errors=True)
     cc = config_dir / "custom_components"
@@ -542,7 +564,7 @@ config:
 onboarding:
 websocket_api:
 repairs:
-soak_probe:
+soak_probe:{"\n  trace_memory: true" if trace_memory else ""}
 logger:
   default: warning
   logs:
@@ -625,7 +647,24 @@ async def hass_resources(ctx: Ctx) -> dict[str, Any]:
     pid = ctx.hass.pid
     probe = await ctx.api.request("GET", "/api/soak_probe")
     return {"rss_mib": proc_rss_mib(pid), "open_fds": len(os.listdir(f"/proc/{pid}/fd")),
-            "tasks": probe["tasks"], "threads": probe["threads"], "at": time.monotonic()}
+            "at": time.monotonic(), **probe}
+
+
+def brief(resources: dict[str, Any]) -> str:
+    """One log line of a resources reading (the heap growth detail left to the JSON)."""
+    return ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}"
+                     for k, v in resources.items() if k not in ("at", "heap_growth"))
+
+
+async def sample_resources(ctx: Ctx, resources: dict[str, Any]) -> None:
+    """A reading every :data:`SAMPLE_INTERVAL` through the run: whether RSS levels off
+    (an allocator's high-water mark) or keeps climbing (a leak) shows in the series."""
+    samples: list[dict[str, Any]] = resources.setdefault("samples", [])
+    while True:
+        await asyncio.sleep(SAMPLE_INTERVAL)
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError, BenchError):
+            samples.append(await hass_resources(ctx))
+            log(f"resources: {brief(samples[-1])}")
 
 
 # ------------------------------------------------------------------ the chaos run
@@ -956,7 +995,6 @@ def flat(resources: dict[str, Any], key: str) -> tuple[float, bool]:
 def summary_rows(result: dict[str, Any]) -> list[Row]:
     tr = result["transitions"]
     outages = result["outages"]
-    res = result["resources"]
     rows = [
         Row("transitions", "made by the simulators", tr["made"]),
         Row("transitions", "judged (camera reachable)", tr["judged"]),
@@ -1022,6 +1060,13 @@ def summary_rows(result: dict[str, Any]) -> list[Row]:
             not result["tracebacks"], True),
         Row("hass", "ERROR lines in the log", result["error_lines"]),
     ]
+    return rows + summary_rows_resources(result)
+
+
+def summary_rows_resources(result: dict[str, Any]) -> list[Row]:
+    """hass's RSS, open files, tasks and threads over the run (and its traced heap)."""
+    res = result["resources"]
+    rows: list[Row] = []
     for key, unit, goal in (("rss_mib", "MiB", "< 10 MiB growth"),
                             ("open_fds", "", "flat"), ("tasks", "", "flat")):
         growth, ok = flat(res, key)
@@ -1032,7 +1077,34 @@ def summary_rows(result: dict[str, Any]) -> list[Row]:
                         goal, ok))
     rows.append(Row("hass", "threads start -> end",
                     f"{res['start']['threads']} -> {res['end']['threads']}"))
+    if (half := halfway(res)) is not None:
+        # A leak climbs in both halves; a high-water mark is reached early and stays.
+        rows.append(Row("hass", "rss_mib second half",
+                        f"{half['rss_mib']:.0f} -> {res['end']['rss_mib']:.0f} MiB"))
+    if "heap_mib" in res["end"]:
+        rows.append(Row("hass", "python heap start -> end (traced, after gc)",
+                        f"{res['start']['heap_mib']:.1f} -> {res['end']['heap_mib']:.1f} MiB"))
     return rows
+
+
+def halfway(resources: dict[str, Any]) -> dict[str, Any] | None:
+    """The sample nearest the middle of the run (None before a sample was taken)."""
+    samples: list[dict[str, Any]] = resources.get("samples") or []
+    if not samples:
+        return None
+    middle = (resources["start"]["at"] + resources["end"]["at"]) / 2
+    nearest: dict[str, Any] = min(samples, key=lambda sample: abs(sample["at"] - middle))
+    return nearest
+
+
+def print_heap_growth(resources: dict[str, Any]) -> None:
+    """Where a traced heap grew most between the start and the end of the run."""
+    growth = resources["end"].get("heap_growth")
+    if not growth:
+        return
+    print("\nhass heap growth, start -> end (tracemalloc, after gc), largest first:")
+    for stat in growth:
+        print(f"  {stat['kib']:>9.1f} KiB {stat['blocks']:>+8} blocks  {stat['where']}")
 
 
 def pair(values: Sequence[float]) -> str:
@@ -1076,7 +1148,7 @@ async def soak(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     log(f"schedule: {len(schedule.faults)} faults, {len(schedule.flips)} alarm changes"
         f" over {args.minutes:g} min (seed {args.seed})")
     port = free_port()
-    hass = Hass(run_dir / "config", run_dir / "hass.log")
+    hass = Hass(run_dir / "config", run_dir / "hass.log", allocator_env(args.allocator))
     record = Record()
     watch = Watch(record)
     cams: list[Cam] = []
@@ -1089,7 +1161,7 @@ async def soak(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             sim.rng = random.Random(f"soak:{args.seed}:sim:{i}")
             await sim.start()
             cams.append(Cam(i, dialect, sim, base_latency=sim.latency))
-        write_config(hass.config_dir, port)
+        write_config(hass.config_dir, port, args.trace_memory)
         await hass.start()
         timeout = aiohttp.ClientTimeout(total=120)
         async with aiohttp.ClientSession(timeout=timeout,
@@ -1111,12 +1183,16 @@ async def soak(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             resources = {"start": await hass_resources(ctx)}
             logins0 = [failed_logins(c.sim) for c in cams]
             since = time.monotonic()
-            log(f"start: {resources['start']}")
-            await run_schedule(ctx, schedule)
+            log(f"start: {brief(resources['start'])}")
+            sampler = asyncio.create_task(sample_resources(ctx, resources))
+            try:
+                await run_schedule(ctx, schedule)
+            finally:
+                sampler.cancel()
             await find_entities(ctx)
             end = time.monotonic()
             resources["end"] = await hass_resources(ctx)
-            log(f"end: {resources['end']}")
+            log(f"end: {brief(resources['end'])}")
             logins1 = [failed_logins(c.sim) for c in cams]
             stuck = [e for c in cams for e in c.alarm_sensors if record.current.get(e) == "on"]
             infos = cam_infos(cams)
@@ -1168,6 +1244,19 @@ def analyse(raw: dict[str, Any], log_path: Path) -> dict[str, Any]:
     }
 
 
+def allocator_env(allocator: str) -> dict[str, str]:
+    """hass's environment for ``allocator``: jemalloc as the Home Assistant OS and
+    Container images preload it, or the C library's own malloc (a Core install)."""
+    if allocator == "glibc":
+        return {}
+    found = sorted(Path("/usr/lib").glob("*/libjemalloc.so.2")) + sorted(
+        Path("/usr/lib").glob("libjemalloc.so.2"))
+    if not found:
+        raise BenchError("jemalloc is not installed (Debian: apt-get install libjemalloc2);"
+                         " or run with --allocator glibc")
+    return {"LD_PRELOAD": str(found[0])}
+
+
 async def watch_stop(watch: Watch) -> None:
     if watch.task is not None:
         watch.task.cancel()
@@ -1189,6 +1278,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial", action="store_true", help="one request at a time")
     parser.add_argument("--analyse", type=Path, metavar="RUN_DIR",
                         help="no run: print the table of a saved run (its raw.json)")
+    parser.add_argument("--allocator", choices=("jemalloc", "glibc"), default="jemalloc",
+                        help="hass's malloc: jemalloc as Home Assistant OS and Container "
+                             "preload it (default), or glibc's as a Core install has")
+    parser.add_argument("--trace-memory", action="store_true",
+                        help="trace hass's Python heap (tracemalloc; slower): the run "
+                             "reports where it grew, after a garbage collection")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when a correctness goal (lost, duplicated, stuck,"
                              " tracebacks) misses; the others are reported only")
@@ -1222,6 +1317,7 @@ def main(argv: list[str] | None = None) -> int:
     result = analyse(json.loads((run_dir / "raw.json").read_text()), run_dir / "hass.log")
     rows = summary_rows(result)
     print_rows(rows)
+    print_heap_growth(result["resources"])
     out = run_dir.parent / f"{stem}.json"
     out.write_text(json.dumps({
         "started": started.isoformat(timespec="seconds"), "args": vars(args),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from pathlib import Path
 import time
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -12,6 +14,7 @@ from aiohttp.test_utils import make_mocked_request
 import pytest
 
 from scripts import soak
+from scripts.bench import BenchError
 from scripts.soak import CamInfo, Outage, Record
 from tests.helpers import until
 from tests.sim.__main__ import build_parser, make_slow
@@ -187,3 +190,39 @@ def test_the_simulator_command_line_sets_the_knobs() -> None:
     plain = EchoSim()
     make_slow(plain, build_parser().parse_args(["--camera", "uid_xml"]), 0)
     assert (plain.latency, plain.jitter, plain.one_at_a_time) == (0.0, 0.0, False)
+
+
+def test_the_resources_report_the_second_half_and_where_the_heap_grew(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def reading(at: float, rss: float, **more: object) -> dict[str, Any]:
+        return {"at": at, "rss_mib": rss, "open_fds": 50, "tasks": 40, "threads": 9, **more}
+
+    growth = [{"where": "custom_components/cgi_camera/x.py:10", "kib": 512.0, "blocks": 40}]
+    resources: dict[str, Any] = {
+        "start": reading(0, 200, heap_mib=60.0, heap_growth=[]),
+        "samples": [reading(60, 230), reading(120, 238), reading(180, 239)],
+        "end": reading(240, 240, heap_mib=61.5, heap_growth=growth),
+    }
+    assert soak.halfway(resources) == resources["samples"][1]
+    assert soak.halfway({**resources, "samples": []}) is None
+    result = {"resources": resources, "transitions": {}, "outages": []}
+    rows = {row.metric: row for row in soak.summary_rows_resources(result)}
+    assert rows["rss_mib start -> end"].ok is False  # 40 MiB: the goal as the issue says
+    assert rows["rss_mib second half"].value == "238 -> 240 MiB"
+    assert rows["python heap start -> end (traced, after gc)"].value == "60.0 -> 61.5 MiB"
+    soak.print_heap_growth(resources)
+    out = capsys.readouterr().out
+    assert "512.0 KiB      +40 blocks  custom_components/cgi_camera/x.py:10" in out
+    assert "grew" not in soak.brief(resources["end"]) and "heap_mib 61.5" in soak.brief(
+        resources["end"])
+
+
+def test_hass_gets_the_allocator_asked_for() -> None:
+    assert soak.allocator_env("glibc") == {}
+    try:
+        preload = soak.allocator_env("jemalloc")["LD_PRELOAD"]
+    except BenchError as err:  # a machine without it is told what to install
+        assert "apt-get install libjemalloc2" in str(err)
+    else:
+        assert preload.endswith("libjemalloc.so.2") and Path(preload).is_file()
