@@ -144,6 +144,9 @@ TAIL = GRACE + 15.0
 REAUTH_WAIT = 90.0
 PASSWORD_SHARE = 0.3  # cameras that get one password change
 SETUP_TIMEOUT = 300.0
+# What the Home Assistant images' start script sets beside preloading jemalloc.
+HA_MALLOC_CONF = ("background_thread:true,metadata_thp:auto,"
+                  "dirty_decay_ms:20000,muzzy_decay_ms:20000")
 SAMPLE_INTERVAL = 60.0  # seconds between the resource readings during the run
 PROBE_MANIFEST = {
     "domain": "soak_probe", "name": "Soak probe", "codeowners": [], "dependencies": ["http"],
@@ -1246,7 +1249,8 @@ def analyse(raw: dict[str, Any], log_path: Path) -> dict[str, Any]:
 
 def allocator_env(allocator: str) -> dict[str, str]:
     """hass's environment for ``allocator``: jemalloc as the Home Assistant OS and
-    Container images preload it, or the C library's own malloc (a Core install)."""
+    Container images preload and tune it, or the C library's own malloc (a Core
+    install)."""
     if allocator == "glibc":
         return {}
     found = sorted(Path("/usr/lib").glob("*/libjemalloc.so.2")) + sorted(
@@ -1254,7 +1258,7 @@ def allocator_env(allocator: str) -> dict[str, str]:
     if not found:
         raise BenchError("jemalloc is not installed (Debian: apt-get install libjemalloc2);"
                          " or run with --allocator glibc")
-    return {"LD_PRELOAD": str(found[0])}
+    return {"LD_PRELOAD": str(found[0]), "MALLOC_CONF": HA_MALLOC_CONF}
 
 
 async def watch_stop(watch: Watch) -> None:

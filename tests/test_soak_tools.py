@@ -221,8 +221,10 @@ def test_the_resources_report_the_second_half_and_where_the_heap_grew(
 def test_hass_gets_the_allocator_asked_for() -> None:
     assert soak.allocator_env("glibc") == {}
     try:
-        preload = soak.allocator_env("jemalloc")["LD_PRELOAD"]
+        env = soak.allocator_env("jemalloc")
+        preload = env["LD_PRELOAD"]
     except BenchError as err:  # a machine without it is told what to install
         assert "apt-get install libjemalloc2" in str(err)
     else:
         assert preload.endswith("libjemalloc.so.2") and Path(preload).is_file()
+        assert "background_thread:true" in env["MALLOC_CONF"]
