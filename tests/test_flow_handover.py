@@ -42,6 +42,17 @@ def _cgi(sim: OnvifCamera) -> int:
     return sum(1 for r in sim.requests if not r.path.startswith(sim.onvif.base_path + "/"))
 
 
+async def _add(hass: HomeAssistant, sim: OnvifCamera) -> config_entries.ConfigEntry[Any]:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {
+        "host": sim.host, "port": sim.port, "username": USERNAME, "password": PASSWORD,
+        "ssl": False, "verify_ssl": True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry: config_entries.ConfigEntry[Any] = result["result"]
+    return entry
+
+
 @pytest.mark.parametrize("dialect", DIALECTS, ids=str)
 async def test_the_entry_is_set_up_from_the_flows_camera(
     hass: HomeAssistant, dialect: Dialect, monkeypatch: pytest.MonkeyPatch
@@ -53,15 +64,9 @@ async def test_the_entry_is_set_up_from_the_flows_camera(
         await detect(session, reference.host, reference.port, Credentials(USERNAME, PASSWORD))
         detection = _cgi(reference)
     async with dialect.make() as sim:
-        result = await hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": config_entries.SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], {
-            "host": sim.host, "port": sim.port, "username": USERNAME, "password": PASSWORD,
-            "ssl": False, "verify_ssl": True})
-        assert result["type"] is FlowResultType.CREATE_ENTRY
+        entry = await _add(hass, sim)
         # The flow waited for the login and the identity only.
         assert _cgi(sim) < detection, sim.paths()
-        entry = result["result"]
         assert entry.state is config_entries.ConfigEntryState.LOADED
         await hass.async_block_till_done()  # the set-up finishing in the background
         assert _cgi(sim) <= detection + SETUP_EXTRA, sim.paths()
@@ -92,24 +97,30 @@ async def test_a_camera_nobody_takes_is_closed(hass: HomeAssistant) -> None:
         assert handover.async_take(hass, None, data) is None
 
 
-async def _add(hass: HomeAssistant, sim: OnvifCamera) -> config_entries.ConfigEntry[Any]:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {
-        "host": sim.host, "port": sim.port, "username": USERNAME, "password": PASSWORD,
-        "ssl": False, "verify_ssl": True})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    entry: config_entries.ConfigEntry[Any] = result["result"]
+async def _add_held_in_discovery(
+    hass: HomeAssistant, sim: OnvifCamera
+) -> config_entries.ConfigEntry[Any]:
+    """Add the camera through the flow; its discovery waits at its first read."""
+    sim.hang(DISCOVERY_PATH)
+    entry = await _add(hass, sim)
+    await until(lambda: DISCOVERY_PATH in sim.paths())
     return entry
+
+
+async def _set_up_then_unload(hass: HomeAssistant, entry: config_entries.ConfigEntry[Any]) -> None:
+    """The set-up finishes with the entities; then the entry is unloaded."""
+    await hass.async_block_till_done()
+    assert ready(entry)
+    assert er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await settle(hass)
 
 
 async def test_a_new_camera_shows_as_a_device_while_its_set_up_finishes(
     hass: HomeAssistant,
 ) -> None:
     async with DIALECTS[0].make() as sim:
-        sim.hang(DISCOVERY_PATH)  # discovery waits here
-        entry = await _add(hass, sim)
-        await until(lambda: DISCOVERY_PATH in sim.paths())
+        entry = await _add_held_in_discovery(hass, sim)
         assert entry.state is config_entries.ConfigEntryState.LOADED
         devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
         assert [d.model for d in devices] == [sim.model]
@@ -120,20 +131,14 @@ async def test_a_new_camera_shows_as_a_device_while_its_set_up_finishes(
         assert PASSWORD not in str(diagnostics)
         assert await async_remove_config_entry_device(hass, entry, devices[0]) is False
         sim.clear_faults()
-        await hass.async_block_till_done()
-        assert ready(entry)
-        assert er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        await hass.config_entries.async_unload(entry.entry_id)
-        await settle(hass)
+        await _set_up_then_unload(hass, entry)
 
 
 async def test_unloading_a_camera_still_being_set_up_stops_its_set_up(
     hass: HomeAssistant,
 ) -> None:
     async with DIALECTS[0].make() as sim:
-        sim.hang(DISCOVERY_PATH)
-        entry = await _add(hass, sim)
-        await until(lambda: DISCOVERY_PATH in sim.paths())
+        entry = await _add_held_in_discovery(hass, sim)
         assert await hass.config_entries.async_unload(entry.entry_id)
         assert entry.state is config_entries.ConfigEntryState.NOT_LOADED
         asked = len(sim.requests)
@@ -145,20 +150,14 @@ async def test_unloading_a_camera_still_being_set_up_stops_its_set_up(
                 if r.path != "/cgi-bin/logout"] == [], sim.paths()
         # And it can be set up again, in the ordinary way.
         assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        assert ready(entry)
-        assert er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        await hass.config_entries.async_unload(entry.entry_id)
-        await settle(hass)
+        await _set_up_then_unload(hass, entry)
 
 
 async def test_a_camera_lost_while_its_set_up_finishes_is_retried(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with DIALECTS[0].make() as sim:
-        sim.hang(DISCOVERY_PATH)
-        entry = await _add(hass, sim)
-        await until(lambda: DISCOVERY_PATH in sim.paths())
+        entry = await _add_held_in_discovery(hass, sim)
         await sim.go_offline()  # the hung request fails, and so does the reload's login
         await until(lambda: entry.state is config_entries.ConfigEntryState.SETUP_RETRY)
         assert "Could not finish setting up" in caplog.text
@@ -167,7 +166,4 @@ async def test_a_camera_lost_while_its_set_up_finishes_is_retried(
         await sim.go_online()
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5))
         await until(lambda: entry.state is config_entries.ConfigEntryState.LOADED)
-        await hass.async_block_till_done()
-        assert er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        await hass.config_entries.async_unload(entry.entry_id)
-        await settle(hass)
+        await _set_up_then_unload(hass, entry)

@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.cgi_camera import alarms as alarms_module
+from custom_components.cgi_camera.alarms import AlarmCoordinator
 from custom_components.cgi_camera.client import Credentials, Transport
 from custom_components.cgi_camera.client.onvif import OnvifClient, find_onvif
 from custom_components.cgi_camera.const import (
@@ -70,6 +71,17 @@ async def _setup(hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect,
     return entry
 
 
+async def _setup_with_onvif(
+    hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect, **options: Any
+) -> tuple[MockConfigEntry, AlarmCoordinator]:
+    """Set up, then wait until the ONVIF events are connected."""
+    entry = await _setup(hass, sim, dialect, **options)
+    alarms = entry.runtime_data.alarms
+    assert alarms is not None
+    await until(lambda: alarms.onvif_connected)
+    return entry, alarms
+
+
 def _events(hass: HomeAssistant) -> list[Event]:
     seen: list[Event] = []
     hass.bus.async_listen(EVENT_ALARM, callback(lambda event: seen.append(event)))
@@ -79,10 +91,7 @@ def _events(hass: HomeAssistant) -> list[Event]:
 async def test_onvif_motion_on_every_dialect(
     hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
 ) -> None:
-    entry = await _setup(hass, sim, dialect)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
+    entry, _alarms = await _setup_with_onvif(hass, sim, dialect)
     # Announced by the camera: the sensor exists before the first event.
     motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
     onvif = entity_id(hass, "binary_sensor", "onvif_events", dialect.unique_id)
@@ -106,10 +115,7 @@ async def test_onvif_motion_on_every_dialect(
 async def test_unload_releases_the_subscription(
     hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
 ) -> None:
-    entry = await _setup(hass, sim, dialect)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
+    entry, _alarms = await _setup_with_onvif(hass, sim, dialect)
     assert sim.onvif.subscription_count == 1
     await hass.config_entries.async_unload(entry.entry_id)
     await settle(hass)
@@ -119,10 +125,7 @@ async def test_unload_releases_the_subscription(
 async def test_reboot_resubscribes_without_a_second_subscription(
     hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
 ) -> None:
-    entry = await _setup(hass, sim, dialect)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
+    entry, _alarms = await _setup_with_onvif(hass, sim, dialect)
     sim.onvif.reboot()  # every subscription gone, as after a power cut
     motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
     sim.onvif.set_motion(True)
@@ -179,10 +182,7 @@ async def test_camera_clock_ten_minutes_off_still_authenticates(
     hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
 ) -> None:
     sim.onvif.clock_offset = 600.0
-    entry = await _setup(hass, sim, dialect)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
+    await _setup_with_onvif(hass, sim, dialect)
     assert sim.onvif.failed_logins == 0
 
 
@@ -192,10 +192,7 @@ async def test_onvif_found_on_the_port_the_cgi_reports(
     hass: HomeAssistant, dialect: Dialect
 ) -> None:
     async with dialect.make(onvif_port="separate") as sim:
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, _alarms = await _setup_with_onvif(hass, sim, dialect)
         assert entry.data["onvif_found_port"] == sim.side_port
 
 
@@ -237,10 +234,7 @@ async def test_preset_names_replace_the_blind_buttons(hass: HomeAssistant) -> No
 async def test_cgi_action_io_poll_slows_while_onvif_covers_it(hass: HomeAssistant) -> None:
     dialect = next(d for d in DIALECTS if d.name == "cgi_action")
     async with dialect.make() as sim:
-        entry = await _setup(hass, sim, dialect, alarm_interval=1)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        _entry, alarms = await _setup_with_onvif(hass, sim, dialect, alarm_interval=1)
         assert alarms.update_interval == timedelta(seconds=alarms_module.RECONCILE_INTERVAL)
         sim.onvif.set_input(1, True)
         io = entity_id(hass, "binary_sensor", "alarm_io_input_1", dialect.unique_id)
@@ -258,10 +252,7 @@ async def test_motion_stuck_on_is_turned_off_by_the_cap(
     monkeypatch.setattr(alarms_module, "STUCK_AFTER", 30.0)
     dialect = next(d for d in DIALECTS if d.name == "cgi_message")
     async with dialect.make() as sim:
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        await _setup_with_onvif(hass, sim, dialect)
         sim.onvif.motion_stuck = True
         sim.onvif.set_motion(True)
         motion = entity_id(hass, "binary_sensor", "alarm_motion", dialect.unique_id)
@@ -274,10 +265,7 @@ async def test_motion_stuck_on_is_turned_off_by_the_cap(
 async def test_unknown_topics_are_bus_events_without_entities(hass: HomeAssistant) -> None:
     dialect = next(d for d in DIALECTS if d.name == "uid_xml")
     async with dialect.make() as sim:
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, _alarms = await _setup_with_onvif(hass, sim, dialect)
         events = _events(hass)
         before = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
         sim.onvif.send_event("tns1:Vendor/Thing/Happened", {}, {"State": "true"})
@@ -363,10 +351,7 @@ async def test_onvif_password_changed_while_running(hass: HomeAssistant) -> None
     again, one re-authentication is asked (no repair issue), no storm (issue 16)."""
     dialect = next(d for d in DIALECTS if d.name == "cgi_message")
     async with dialect.make() as sim:
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, alarms = await _setup_with_onvif(hass, sim, dialect)
         sim.onvif.password = "changed-on-the-camera"
         sim.onvif.expire_subscriptions()
         await until(lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)))
@@ -397,10 +382,7 @@ async def test_camera_clock_jumping_while_running_recovers_without_a_storm(
 ) -> None:
     """Where the core integration loops ~240 refused requests a minute, we re-read the
     camera's clock once and carry on."""
-    entry = await _setup(hass, sim, dialect)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
+    _entry, alarms = await _setup_with_onvif(hass, sim, dialect)
     mark = len(sim.onvif.requests)
     sim.onvif.clock_offset = 600.0  # the camera's clock jumps ten minutes
     sim.onvif.expire_subscriptions()  # the next requests must be signed anew
@@ -466,10 +448,7 @@ async def test_home_assistant_stopping_releases_the_subscription(
     hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect
 ) -> None:
     """Stopping does not unload the entries: the camera's slot must be freed anyway."""
-    entry = await _setup(hass, sim, dialect)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
+    await _setup_with_onvif(hass, sim, dialect)
     assert sim.onvif.subscription_count == 1
     await hass.async_stop()
     assert sim.onvif.count("Unsubscribe") == 1
@@ -481,10 +460,7 @@ async def test_hostile_or_refusing_pull_points_recover(
     hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect, fault: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = await _setup(hass, sim, dialect)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
+    _entry, alarms = await _setup_with_onvif(hass, sim, dialect)
     live = next(feed for feed in alarms.live if feed.name == "onvif")
     if fault == "renew_refused":
         sim.onvif.refuse_renew = True
@@ -513,10 +489,7 @@ async def test_an_event_service_left_out_of_the_service_list_is_used_anyway(
     dialect = next(d for d in DIALECTS if d.name == "cgi_message")
     async with dialect.make() as sim:
         sim.onvif.unlisted = {"event_service"}
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        await _setup_with_onvif(hass, sim, dialect)
 
 
 async def test_a_camera_lost_and_back_logs_one_line_each_way(
@@ -526,10 +499,7 @@ async def test_a_camera_lost_and_back_logs_one_line_each_way(
     reports it (one line lost, one back); the feed says nothing more above debug."""
     dialect = next(d for d in DIALECTS if d.name == "cgi_message")
     async with dialect.make() as sim:
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, alarms = await _setup_with_onvif(hass, sim, dialect)
         settings = entry.runtime_data.coordinator
         caplog.clear()
         with caplog.at_level(logging.INFO):
@@ -557,10 +527,7 @@ async def test_a_password_changed_on_the_camera_costs_one_failed_login(
     dialect = next(d for d in DIALECTS if d.name == "cgi_message")
     async with dialect.make() as sim:
         assert isinstance(sim, CgiMessageSim)
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, alarms = await _setup_with_onvif(hass, sim, dialect)
         pulls = sim.onvif.count("PullMessages")
         await until(lambda: sim.onvif.waiting_pulls == 1)  # the long poll waits
         sim.password = "changed-on-the-camera"  # CGI and ONVIF: one account
@@ -582,10 +549,7 @@ async def test_a_feed_down_while_the_camera_answers_is_said_once_each_way(
     monkeypatch.setattr(alarms_module, "FEED_REPORT_AFTER", -3600.0)  # no waiting here
     dialect = next(d for d in DIALECTS if d.name == "cgi_action")
     async with dialect.make() as sim:
-        entry = await _setup(hass, sim, dialect)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        _entry, alarms = await _setup_with_onvif(hass, sim, dialect)
         with caplog.at_level(logging.INFO):
             sim.onvif.refuse_pullpoint = True
             sim.onvif.expire_subscriptions()
