@@ -53,6 +53,7 @@ from .errors import setup_errors
 from .migrate import async_migrate_entry as async_migrate_entry
 from .names import entry_name
 from .onvif_link import OnvifLink, auth_issue_id as onvif_auth_issue_id
+from .ptz import StepSettings
 from .recording_view import RecordingView
 from .services import async_setup_services
 from .stream_finder import (
@@ -160,6 +161,7 @@ async def _async_finish_setup(
         snapshot_url=options.get(CONF_SNAPSHOT_URL) or None,
         clock=ClockWatch(hass, entry, camera),
         stream_finder=StreamFinder(hass, entry),
+        ptz_step=StepSettings(),
         alarms=alarms,
         onvif=onvif,
         options=dict(options),

@@ -28,7 +28,7 @@ from .devices import registered, unique_id
 from .entity import CgiCameraEntity
 from .errors import raise_translated_error
 from .platform_setup import async_add_as_found
-from .ptz import StepSettings, async_step, nudges, step_settings, unlisted_presets
+from .ptz import StepSettings, async_step, nudges, unlisted_presets
 
 # Presses queue on the camera's own request slot: a PTZ stop must not wait for a step to end.
 PARALLEL_UPDATES = 0
@@ -177,7 +177,7 @@ async def async_setup_entry(
     the user had enabled the one they replace.
     """
     coordinator = entry.runtime_data.coordinator
-    settings = step_settings(hass, entry)
+    settings = entry.runtime_data.ptz_step
     enabled_by_user: set[int] = set()  # numbers of retired preset buttons that were on
 
     def _retire(thing: Pressable) -> bool:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .clock_watch import ClockWatch
     from .coordinator import SettingsCoordinator
     from .onvif_link import OnvifLink
+    from .ptz import StepSettings
     from .stream_finder import StreamFinder
 
 
@@ -28,6 +29,7 @@ class CgiCameraData:
     snapshot_url: str | None  # user override, without credentials
     clock: ClockWatch
     stream_finder: StreamFinder
+    ptz_step: StepSettings  # how far a PTZ button moves the head (its numbers set it)
     alarms: AlarmCoordinator | None = None  # every camera has one (None only in tests)
     onvif: OnvifLink | None = None
     # The options this set-up ran with (a changed copy means: reload).

@@ -31,7 +31,6 @@ from .ptz import (
     STEP_LENGTH_MIN,
     StepSettings,
     nudges,
-    step_settings,
 )
 
 PARALLEL_UPDATES = 1
@@ -164,7 +163,7 @@ async def async_setup_entry(
     """Add a number per ranged setting, and the PTZ step's on a head that moves."""
     async_add_setting_entities(entry, DESCRIPTIONS, CgiNumber, async_add_entities)
     coordinator = entry.runtime_data.coordinator
-    settings = step_settings(hass, entry)
+    settings = entry.runtime_data.ptz_step
 
     def _step_keys() -> list[str]:
         return list(PTZ_STEP) if nudges(coordinator.camera.capabilities.ptz) else []

@@ -2,8 +2,8 @@
 
 The direction buttons and the ``cgi_camera.ptz`` service both move through
 :func:`async_step`, so every step ends with a stop. The step length and speed the
-buttons use have one owner per entry, :class:`StepSettings` (:func:`step_settings`):
-the number entities set and restore it, the buttons read it at each press.
+buttons use have one owner per entry, its :class:`StepSettings` (in the entry's runtime
+data): the number entities set and restore it, the buttons read it at each press.
 """
 
 from __future__ import annotations
@@ -11,12 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.util.hass_dict import HassKey
-
 from .client import Camera, PtzCapabilities, PtzMove
-from .const import DOMAIN
-from .data import CgiCameraConfigEntry
 
 # One press: this long, this fast (a percentage of the head's own speed range).
 STEP_LENGTH = 0.5
@@ -45,24 +40,6 @@ class StepSettings:
 
     length: float = STEP_LENGTH  # seconds
     speed: int = STEP_SPEED  # 1-100
-
-
-_STEP_SETTINGS: HassKey[dict[str, StepSettings]] = HassKey(f"{DOMAIN}_ptz_step")
-
-
-@callback
-def step_settings(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> StepSettings:
-    """The entry's step settings; made by whichever platform asks first, gone at unload."""
-    by_entry = hass.data.setdefault(_STEP_SETTINGS, {})
-    if entry.entry_id not in by_entry:
-        by_entry[entry.entry_id] = StepSettings()
-
-        @callback
-        def _forget() -> None:
-            by_entry.pop(entry.entry_id, None)
-
-        entry.async_on_unload(_forget)
-    return by_entry[entry.entry_id]
 
 
 def nudges(ptz: PtzCapabilities | None) -> list[PtzMove]:
