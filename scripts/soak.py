@@ -1081,9 +1081,12 @@ def summary_rows_resources(result: dict[str, Any]) -> list[Row]:
     rows.append(Row("hass", "threads start -> end",
                     f"{res['start']['threads']} -> {res['end']['threads']}"))
     if (half := halfway(res)) is not None:
-        # A leak climbs in both halves; a high-water mark is reached early and stays.
+        # A leak climbs in both halves; a warm-up (each fault's first time, each entity's
+        # first state change) fills the first half and stays.
+        growth = res["end"]["rss_mib"] - half["rss_mib"]
         rows.append(Row("hass", "rss_mib second half",
-                        f"{half['rss_mib']:.0f} -> {res['end']['rss_mib']:.0f} MiB"))
+                        f"{half['rss_mib']:.0f} -> {res['end']['rss_mib']:.0f} MiB",
+                        "< 10 MiB growth", growth < 10))
     if "heap_mib" in res["end"]:
         rows.append(Row("hass", "python heap start -> end (traced, after gc)",
                         f"{res['start']['heap_mib']:.1f} -> {res['end']['heap_mib']:.1f} MiB"))

@@ -210,6 +210,10 @@ def test_the_resources_report_the_second_half_and_where_the_heap_grew(
     rows = {row.metric: row for row in soak.summary_rows_resources(result)}
     assert rows["rss_mib start -> end"].ok is False  # 40 MiB: the goal as the issue says
     assert rows["rss_mib second half"].value == "238 -> 240 MiB"
+    assert rows["rss_mib second half"].ok is True
+    leaking = {**resources, "samples": [reading(120, 215)]}  # still climbing: a leak
+    rows = {row.metric: row for row in soak.summary_rows_resources({"resources": leaking})}
+    assert rows["rss_mib second half"].ok is False
     assert rows["python heap start -> end (traced, after gc)"].value == "60.0 -> 61.5 MiB"
     soak.print_heap_growth(resources)
     out = capsys.readouterr().out
