@@ -475,9 +475,10 @@ def classify(dialect: str, rec: RequestRecord) -> tuple[str, str]:
     return "other", path
 
 
-def trigger(cam: Cam, on: bool) -> None:
-    """Raise or end the alarm the bench watches on this camera."""
-    sim = cam.sim
+def drive_alarm(sim: SimServer, on: bool) -> None:
+    """Raise or end the one alarm a run drives on a simulator, as the device would:
+    param_cgi's motion (pushed), cgi_action's IO input 1, the others' ONVIF motion."""
+    onvif = sim.onvif if isinstance(sim, OnvifCamera) and sim.onvif_enabled else None
     if isinstance(sim, ParamCgiSim):
         # Motion on channel 1 (major 1 minor 2): a state alarm with an end record.
         if on:
@@ -488,10 +489,17 @@ def trigger(cam: Cam, on: bool) -> None:
         # A real camera also sends the ONVIF DigitalInput event (which the integration
         # follows, its IO poll reduced to a slow reconcile while the feed is up).
         sim.io_status = 1 if on else 0
-        if cam.onvif is not None:
-            cam.onvif.set_input(1, on)
+        if onvif is not None:
+            onvif.set_input(1, on)
+    elif onvif is not None:
+        onvif.set_motion(on)
     else:
-        raise ValueError(f"{cam.dialect} has no alarm to raise")
+        raise ValueError(f"{type(sim).__name__} has no alarm to raise")
+
+
+def trigger(cam: Cam, on: bool) -> None:
+    """Raise or end the alarm the bench watches on this camera."""
+    drive_alarm(cam.sim, on)
 
 
 # ---------------------------------------------------------------- websocket states

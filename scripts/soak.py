@@ -101,6 +101,7 @@ from scripts.bench import (  # noqa: E402
     BenchError,
     Hass,
     dist,
+    drive_alarm,
     free_port,
     make_sim,
     proc_rss_mib,
@@ -116,7 +117,6 @@ from scripts.demo import (  # noqa: E402
     write_offline_storage,
 )
 from tests.sim.base import SimServer  # noqa: E402
-from tests.sim.cgi_action import CgiActionSim  # noqa: E402
 from tests.sim.onvif import OnvifCamera  # noqa: E402
 from tests.sim.param_cgi import ParamCgiSim  # noqa: E402
 
@@ -345,19 +345,7 @@ ALARM_EVENT = {  # (kind, index) of the cgi_camera_alarm event the soak's alarm 
 
 def set_alarm(cam: Cam, on: bool) -> None:
     """Raise or clear the one alarm the soak drives, as the device would."""
-    sim = cam.sim
-    if isinstance(sim, ParamCgiSim):
-        if on:
-            sim.raise_alarm(1, 2, 1)
-        else:
-            sim.clear_alarm(1, 2, 1)
-    elif isinstance(sim, CgiActionSim):
-        sim.io_status = 1 if on else 0
-        sim.onvif.set_input(1, on)
-    elif isinstance(sim, OnvifCamera):
-        sim.onvif.set_motion(on)
-    else:
-        raise ValueError(cam.dialect)
+    drive_alarm(cam.sim, on)
 
 
 def set_password(sim: SimServer, new: str) -> None:
