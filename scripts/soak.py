@@ -1075,6 +1075,11 @@ def summary_rows_resources(result: dict[str, Any]) -> list[Row]:
         rows.append(Row("hass", "rss_mib second half",
                         f"{half['rss_mib']:.0f} -> {res['end']['rss_mib']:.0f} MiB",
                         "< 10 MiB growth", growth < 10))
+    if (halves := peaks_by_half(res, "open_fds")) is not None:
+        # Sockets come and go with the connection pool: a leak raises the peaks.
+        first, second = halves
+        rows.append(Row("hass", "open_fds peak, first half -> second half",
+                        f"{first} -> {second}", "flat", second - first <= max(5, 0.02 * first)))
     if "heap_mib" in res["end"]:
         rows.append(Row("hass", "python heap start -> end (traced, after gc)",
                         f"{res['start']['heap_mib']:.1f} -> {res['end']['heap_mib']:.1f} MiB"))
@@ -1089,6 +1094,18 @@ def halfway(resources: dict[str, Any]) -> dict[str, Any] | None:
     middle = (resources["start"]["at"] + resources["end"]["at"]) / 2
     nearest: dict[str, Any] = min(samples, key=lambda sample: abs(sample["at"] - middle))
     return nearest
+
+
+def peaks_by_half(resources: dict[str, Any], key: str) -> tuple[Any, Any] | None:
+    """The highest ``key`` read in the first and in the second half of the run (the
+    start's reading, taken before any fault, left out); None without samples in both."""
+    readings = [*(resources.get("samples") or []), resources["end"]]
+    middle = (resources["start"]["at"] + resources["end"]["at"]) / 2
+    first = [r[key] for r in readings if r["at"] < middle]
+    second = [r[key] for r in readings if r["at"] >= middle]
+    if not first or not second:
+        return None
+    return max(first), max(second)
 
 
 def print_heap_growth(resources: dict[str, Any]) -> None:

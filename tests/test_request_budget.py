@@ -36,6 +36,7 @@ from tests.dialects import DIALECTS, Dialect
 from tests.helpers import settle, setup_entry
 from tests.sim.base import SimServer
 from tests.sim.cgi_action import CgiActionSim
+from tests.sim.param_cgi import ParamCgiSim
 
 REFRESHES = 5  # CONFIG_MAX_AGE / DEFAULT_SCAN_INTERVAL
 BUDGET = 10  # requests per camera per minute, everything included
@@ -291,3 +292,62 @@ def test_groups_that_only_report_are_configuration() -> None:
         reports_only = all(fld.kind is SettingKind.VALUE for fld in group.fields)
         if reports_only and group.poll:
             assert group.cadence is Cadence.CONFIG, (dialect, group_label(group))
+
+
+# param_cgi's disk answer without the total size.
+HALF_DISK_INFO = "diskInfoBegin=1\ndiskID=1\ndiskFreeSize=3000\ndiskStatus=1\ndiskInfoEnd=1\n"
+
+
+async def _until_read(hass: HomeAssistant, coordinator: Any, gone: K) -> None:
+    for _ in range(REFRESHES):  # until the group's turn comes
+        await _tick(hass)
+        if gone not in coordinator.data:
+            return
+    raise AssertionError(f"{gone} never went missing")
+
+
+@pytest.mark.parametrize(
+    ("answer", "gone", "kept"),
+    [
+        # Garbage that still reads as key=value: none of the group's values.
+        ("garbage=1\n", K.SD_FREE, None),
+        # Cut short: the free space is there, the total is not.
+        (HALF_DISK_INFO, K.SD_TOTAL, K.SD_FREE),
+    ],
+    ids=["garbled", "partial"],
+)
+async def test_a_configuration_answer_missing_values_is_read_at_the_next_refresh(
+    hass: HomeAssistant, answer: str, gone: K, kept: K | None
+) -> None:
+    """A camera that answers a configuration read with garbage or half an answer (no
+    error) is asked again at the next refresh, not only at the group's next turn."""
+    dialect = next(d for d in DIALECTS if d.name == "param_cgi")
+    async with dialect.make() as sim:
+        assert isinstance(sim, ParamCgiSim)
+        coordinator = (await _setup(hass, sim, dialect)).runtime_data.coordinator
+        sim.fail_type("deviceDiskInfo", 200, answer)
+        await _until_read(hass, coordinator, gone)
+        if kept is not None:
+            assert kept in coordinator.data
+        sim.clear_type_faults()
+        await _tick(hass)
+        assert gone in coordinator.data
+
+
+async def test_a_camera_that_always_answers_half_costs_one_read_more_per_turn(
+    hass: HomeAssistant,
+) -> None:
+    """Missing values are asked for once more, not at every refresh: a firmware that
+    always leaves one out stays within the budget."""
+    dialect = next(d for d in DIALECTS if d.name == "param_cgi")
+    async with dialect.make() as sim:
+        assert isinstance(sim, ParamCgiSim)
+        await _setup(hass, sim, dialect)
+        sim.fail_type("deviceDiskInfo", 200, HALF_DISK_INFO)
+        await _tick(hass)
+        since = len(sim.requests)
+        for _ in range(2 * REFRESHES):
+            await _tick(hass)
+        reads = _settings_reads(sim, dialect, since)
+        disk = next(group for group in reads if "deviceDiskInfo" in group)
+        assert reads[disk] <= 2 * 2, reads  # its two turns, each once more

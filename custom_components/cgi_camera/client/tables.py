@@ -181,6 +181,8 @@ class Table[G: Group]:
         # Answers discovery just read (adopt's values): the next read takes them as
         # they are instead of asking the device again.
         self._fresh: set[Read] = set()
+        # Answers that lacked values (garbled, cut short): read again at the next read.
+        self._retry: set[Read] = set()
         self._refreshes = 0  # reads so far
         self._full_next = True  # the first read, and the one after a camera failure
 
@@ -246,9 +248,10 @@ class Table[G: Group]:
         return reads
 
     def _due(self, reads: list[tuple[G, int | None]], config_every: int,
-             full: bool) -> list[tuple[G, int | None]]:
+             full: bool, retry: set[Read]) -> list[tuple[G, int | None]]:
         """The reads of this refresh: controls, the configuration groups whose turn it
-        is, and every group without a current answer (failed last time: back at once).
+        is, every group without a current answer (failed last time: back at once) and
+        every one whose last answer lacked values (``retry``: once more).
 
         Configuration groups take turns, so no refresh carries them all.
         """
@@ -260,7 +263,8 @@ class Table[G: Group]:
             if group.cadence is Cadence.CONFIG:
                 mine = (self._refreshes + turn) % config_every == 0
                 turn += 1
-                if not mine and (id(group), channel) in self._answers:
+                slot = (id(group), channel)
+                if not mine and slot in self._answers and slot not in retry:
                     continue
             due.append((group, channel))
         return due
@@ -279,7 +283,8 @@ class Table[G: Group]:
         self._refreshes += 1
         reads = self._reads()
         fresh, self._fresh = self._fresh, set()
-        due = [read for read in self._due(reads, config_every, full)
+        retry, self._retry = self._retry, set()
+        due = [read for read in self._due(reads, config_every, full, retry)
                if (id(read[0]), read[1]) not in fresh]
         failures: list[CameraError] = []
         for group, channel in due:
@@ -291,7 +296,18 @@ class Table[G: Group]:
                 failures.append(err)
                 self._answers.pop(slot, None)
                 continue
-            self._answers[slot] = self.decode(group, values, channel)
+            answer = self.decode(group, values, channel)
+            expected = self._expected(group, channel)
+            if expected and not answer:
+                # Not one value readable (garbage in a lenient format): as if it failed,
+                # asked again at every read until it answers.
+                _LOGGER.debug("%s: %s answered none of its values", self._owner,
+                              group_label(group))
+                self._answers.pop(slot, None)
+                continue
+            self._answers[slot] = answer
+            if len(answer) < expected and slot not in retry:
+                self._retry.add(slot)  # values missing: once more at the next read
         if due and len(failures) == len(due) and not fresh:
             raise failures[0]  # nothing answered at all (discovery's answers count)
         self._full_next = False
@@ -299,6 +315,11 @@ class Table[G: Group]:
         for group, channel in reads:
             state.update(self._answers.get((id(group), channel), {}))
         return state
+
+    def _expected(self, group: G, channel: int | None) -> int:
+        """How many values this device has in ``group`` (what :meth:`decode` looks for)."""
+        fields = self._fields.get(channel, {})
+        return sum(1 for fld in group.fields if fld.key in fields)
 
     def decode(self, group: G, values: Mapping[str, Any], channel: int | None = None) -> State:
         """The values of the fields this device has in one answer of ``group``."""
