@@ -16,6 +16,7 @@ from homeassistant import config_entries
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -23,7 +24,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components import cgi_camera
 from custom_components.cgi_camera import async_remove_config_entry_device, handover
 from custom_components.cgi_camera.client import Credentials, detect
-from custom_components.cgi_camera.const import DOMAIN
+from custom_components.cgi_camera.const import DOMAIN, PLATFORMS
 from custom_components.cgi_camera.data import ready
 from custom_components.cgi_camera.diagnostics import async_get_config_entry_diagnostics
 from tests.conftest import PASSWORD, USERNAME
@@ -156,12 +157,17 @@ async def test_unloading_a_camera_still_being_set_up_stops_its_set_up(
 async def test_a_camera_lost_while_its_set_up_finishes_is_retried(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Other integrations' entities are there, as in any real home: the reload's unload
+    # must not ask these platforms to unload entities this entry never set up.
+    for platform in PLATFORMS:
+        assert await async_setup_component(hass, platform, {})
     async with DIALECTS[0].make() as sim:
         entry = await _add_held_in_discovery(hass, sim)
         await sim.go_offline()  # the hung request fails, and so does the reload's login
         await until(lambda: entry.state is config_entries.ConfigEntryState.SETUP_RETRY)
         assert "Could not finish setting up" in caplog.text
         assert "Traceback" not in caplog.text
+        assert "never loaded" not in caplog.text
         sim.clear_faults()
         await sim.go_online()
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5))

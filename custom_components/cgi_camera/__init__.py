@@ -222,7 +222,7 @@ async def _async_options_updated(hass: HomeAssistant, entry: CgiCameraConfigEntr
 async def async_unload_entry(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:
     """Unload the entities and drop the camera session."""
     if await background_setup.async_cancel(hass, entry):
-        return True  # set-up had not finished: no entities, and the camera is closed
+        return True  # its set-up never got to the entities, and closed the camera
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.camera.close()

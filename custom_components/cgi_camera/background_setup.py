@@ -34,8 +34,8 @@ _DATA = f"{DOMAIN}_finishing"
 type Finish = Callable[[HomeAssistant, CgiCameraConfigEntry, Camera], Awaitable[None]]
 
 
-def _running(hass: HomeAssistant) -> dict[str, asyncio.Task[None]]:
-    found: dict[str, asyncio.Task[None]] = hass.data.setdefault(_DATA, {})
+def _running(hass: HomeAssistant) -> dict[str, asyncio.Task[bool]]:
+    found: dict[str, asyncio.Task[bool]] = hass.data.setdefault(_DATA, {})
     return found
 
 
@@ -44,9 +44,8 @@ def async_start(
     hass: HomeAssistant, entry: CgiCameraConfigEntry, camera: Camera, finish: Finish
 ) -> None:
     """Discover ``camera`` (only identified so far), then ``finish`` the set-up with it."""
-    running = _running(hass)
 
-    async def _run() -> None:
+    async def _run() -> bool:
         try:
             await camera.discover()
             await finish(hass, entry, camera)
@@ -59,24 +58,26 @@ def async_start(
             _LOGGER.warning("Could not finish setting up %s (%s); trying again",
                             entry_name(entry), err, exc_info=not expected)
             hass.config_entries.async_schedule_reload(entry.entry_id)
-        finally:
-            if running.get(entry.entry_id) is task:
-                del running[entry.entry_id]
+            return False
+        return True
 
-    task = entry.async_create_task(hass, _run(), f"{DOMAIN} set-up of {entry.entry_id}")
-    running[entry.entry_id] = task
+    # Kept until the unload asks (:func:`async_cancel`): how it ended tells what to unload.
+    _running(hass)[entry.entry_id] = entry.async_create_task(
+        hass, _run(), f"{DOMAIN} set-up of {entry.entry_id}")
 
 
 async def async_cancel(hass: HomeAssistant, entry: CgiCameraConfigEntry) -> bool:
-    """Stop the entry's set-up if it is still finishing; True if it was.
+    """Stop the entry's set-up if it is still finishing; True when its entities were
+    never set up (then there is nothing else to unload, and the camera is closed).
 
-    Its platforms were then never set up: there is nothing else to unload. (Unload
-    holds the entry's set-up lock, which forwarding the platforms waits for, so the
-    task is either before that point or already done.)
+    Unload holds the entry's set-up lock, which forwarding the platforms waits for, so
+    a set-up still running is before that point.
     """
     task = _running(hass).pop(entry.entry_id, None)
-    if task is None or task.done():
-        return False
-    task.cancel()
-    await asyncio.wait([task])  # its cancellation is not the unload's to raise
-    return True
+    if task is None:
+        return False  # an ordinary set-up
+    if not task.done():
+        task.cancel()
+        await asyncio.wait([task])  # its cancellation is not the unload's to raise
+        return True
+    return task.cancelled() or not task.result()
