@@ -14,7 +14,15 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.cgi_camera.const import CONF_DIALECT, CONF_ONVIF, DOMAIN, ONVIF_OFF
+from custom_components.cgi_camera.alarms import AlarmCoordinator
+from custom_components.cgi_camera.const import (
+    CONF_DIALECT,
+    CONF_ONVIF,
+    CONF_RTSP_PORT,
+    DOMAIN,
+    ONVIF_AUTO,
+    ONVIF_OFF,
+)
 from tests.conftest import PASSWORD, USERNAME
 from tests.sim.base import SimServer
 
@@ -57,6 +65,21 @@ async def setup_entry(
     await hass.config_entries.async_setup(entry.entry_id)
     await settle(hass)
     return entry
+
+
+# ONVIF looked for, and an RTSP port nothing listens on (stream discovery fails at once).
+ONVIF_ON: dict[str, Any] = {CONF_ONVIF: ONVIF_AUTO, CONF_RTSP_PORT: 1}
+
+
+async def setup_with_onvif(
+    hass: HomeAssistant, sim: SimServer, dialect: str, unique_id: str, **options: Any
+) -> tuple[MockConfigEntry, AlarmCoordinator]:
+    """:func:`setup_entry` with ONVIF on; returns once its events are connected."""
+    entry = await setup_entry(hass, sim, dialect, unique_id, options={**ONVIF_ON, **options})
+    alarms = entry.runtime_data.alarms
+    assert alarms is not None
+    await until(lambda: alarms.onvif_connected)
+    return entry, alarms
 
 
 # Bounds for tests that would fail anyway: a loaded machine (CI on a busy laptop) can

@@ -29,11 +29,11 @@ from custom_components.cgi_camera.client.models import (
     SettingKey,
     SettingKind,
 )
-from custom_components.cgi_camera.const import CONF_ONVIF, CONF_RTSP_PORT, DOMAIN, ONVIF_AUTO
+from custom_components.cgi_camera.const import CONF_RTSP_PORT, DOMAIN
 from custom_components.cgi_camera.device_trigger import async_get_triggers
 from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, Dialect
-from tests.helpers import entities_of, settle, setup_entry, state_of, until
+from tests.helpers import entities_of, settle, setup_entry, setup_with_onvif, state_of, until
 from tests.sim.onvif import ANALYTICS_TOPICS, DEFAULT_TOPICS, LINE
 from tests.sim.param_cgi import ParamCgiSim
 
@@ -217,11 +217,7 @@ async def test_each_dialect_without_onvif(hass: HomeAssistant, dialect: Dialect)
 
 async def test_each_dialect_with_onvif(hass: HomeAssistant, dialect: Dialect) -> None:
     async with dialect.make() as sim:
-        entry = await setup_entry(hass, sim, dialect.name, dialect.unique_id,
-                                  options={CONF_ONVIF: ONVIF_AUTO, CONF_RTSP_PORT: 1})
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, _alarms = await setup_with_onvif(hass, sim, dialect.name, dialect.unique_id)
         await settle(hass)
         found = _alarm_keys(hass, entry, dialect.unique_id)
         # Announced by ONVIF (motion also declared by every CGI): there before any event.
@@ -248,11 +244,7 @@ async def test_cgi_action_region_alarm_once_onvif_announces_it(hass: HomeAssista
     dialect = next(d for d in DIALECTS if d.name == "cgi_action")
     async with dialect.make() as sim:
         sim.onvif.topics = [*DEFAULT_TOPICS, *ANALYTICS_TOPICS]
-        entry = await setup_entry(hass, sim, dialect.name, dialect.unique_id,
-                                  options={CONF_ONVIF: ONVIF_AUTO, CONF_RTSP_PORT: 1})
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, _alarms = await setup_with_onvif(hass, sim, dialect.name, dialect.unique_id)
         await settle(hass)
         found = _alarm_keys(hass, entry, dialect.unique_id)
         assert "intrusion" in found and "fire" not in found

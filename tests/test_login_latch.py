@@ -29,15 +29,14 @@ from custom_components.cgi_camera.client import AuthError, Credentials, StreamKi
 from custom_components.cgi_camera.client.dialects import uid_xml
 from custom_components.cgi_camera.client.latch import LoginLatch
 from custom_components.cgi_camera.client.onvif.side_channel import OnvifSideChannel
-from custom_components.cgi_camera.const import CONF_ONVIF, DOMAIN, ONVIF_AUTO, ONVIF_OFF
+from custom_components.cgi_camera.const import CONF_ONVIF, DOMAIN, ONVIF_OFF
 from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, Dialect
-from tests.helpers import settle, setup_entry, until
+from tests.helpers import ONVIF_ON, settle, setup_entry, setup_with_onvif, until
 from tests.sim.onvif import OnvifCamera
 from tests.sim.param_cgi import ParamCgiSim
 
 NEW_PASSWORD = "changed-on-the-camera"
-ONVIF_ON = {CONF_ONVIF: ONVIF_AUTO, "rtsp_port": 1}
 
 
 def _dialect(name: str) -> Dialect:
@@ -108,11 +107,7 @@ async def test_onvif_noticing_first_costs_one_failed_login_on_every_channel(
     send nothing more, the entry asks for the new password once (no ONVIF repair:
     it is the camera's login), and with it everything is back."""
     async with dialect.make() as sim:
-        entry = await setup_entry(hass, sim, dialect.name, dialect.unique_id,
-                                  options=ONVIF_ON)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, alarms = await setup_with_onvif(hass, sim, dialect.name, dialect.unique_id)
         await until(lambda: sim.onvif.waiting_pulls == 1)  # the long poll waits
         _change_password(sim, NEW_PASSWORD)
         sim.onvif.set_motion(True)  # answers the waiting poll: the next one is refused
@@ -141,11 +136,7 @@ async def test_the_settings_refresh_noticing_first_costs_one_failed_login(
     """(uid_xml's CGI keeps honouring its session after a password change: there only
     ONVIF notices, the case above.)"""
     async with dialect.make() as sim:
-        entry = await setup_entry(hass, sim, dialect.name, dialect.unique_id,
-                                  options=ONVIF_ON)
-        alarms = entry.runtime_data.alarms
-        assert alarms is not None
-        await until(lambda: alarms.onvif_connected)
+        entry, alarms = await setup_with_onvif(hass, sim, dialect.name, dialect.unique_id)
         await until(lambda: sim.onvif.waiting_pulls == 1)
         _change_password(sim, NEW_PASSWORD)
         await entry.runtime_data.coordinator.async_refresh()

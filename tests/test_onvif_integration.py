@@ -32,23 +32,29 @@ from custom_components.cgi_camera.alarms import AlarmCoordinator
 from custom_components.cgi_camera.client import Credentials, Transport
 from custom_components.cgi_camera.client.onvif import OnvifClient, find_onvif
 from custom_components.cgi_camera.const import (
-    CONF_ONVIF,
     CONF_ONVIF_PORT,
     CONF_RTSP_PORT,
     DOMAIN,
     EVENT_ALARM,
-    ONVIF_AUTO,
 )
 from custom_components.cgi_camera.onvif_link import STORE_KEY
 from tests.conftest import PASSWORD, USERNAME
 from tests.dialects import DIALECTS, Dialect
-from tests.helpers import entity_id, entry_data, settle, setup_entry, state_of, until
+from tests.helpers import (
+    ONVIF_ON,
+    entity_id,
+    entry_data,
+    settle,
+    setup_entry,
+    setup_with_onvif,
+    state_of,
+    until,
+)
 from tests.sim.cgi_message import CgiMessageSim
 from tests.sim.onvif import OnvifCamera
 from tests.sim.param_cgi import ParamCgiSim
 from tests.test_stream_finder import DescribeServer, _free_port
 
-ONVIF_ON = {CONF_ONVIF: ONVIF_AUTO, CONF_RTSP_PORT: 1}
 CREDS = Credentials(USERNAME, PASSWORD)
 
 
@@ -75,11 +81,7 @@ async def _setup_with_onvif(
     hass: HomeAssistant, sim: OnvifCamera, dialect: Dialect, **options: Any
 ) -> tuple[MockConfigEntry, AlarmCoordinator]:
     """Set up, then wait until the ONVIF events are connected."""
-    entry = await _setup(hass, sim, dialect, **options)
-    alarms = entry.runtime_data.alarms
-    assert alarms is not None
-    await until(lambda: alarms.onvif_connected)
-    return entry, alarms
+    return await setup_with_onvif(hass, sim, dialect.name, dialect.unique_id, **options)
 
 
 def _events(hass: HomeAssistant) -> list[Event]:
